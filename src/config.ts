@@ -1,0 +1,110 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import dotenv from 'dotenv';
+
+/** The development secret; a server started with it in production refuses to run. */
+export const DEVELOPMENT_SECRET = 'development-secret-change-me-0123456789';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** ChitChat's ReadTimeout: the deadline for receiving a whole request, in seconds. */
+  readTimeoutSeconds: number;
+  /** ChitChat's WriteTimeout, in seconds: idle sockets (no bytes either way) are closed after it. */
+  writeTimeoutSeconds: number;
+  /** ChitChat's Static: a directory served under /static/, or empty for none. */
+  staticDir: string;
+  secretKey: string;
+  usingDevelopmentSecret: boolean;
+  production: boolean;
+  /** bcrypt cost; Go's bcrypt.DefaultCost, as ChitChat used, unless set. */
+  bcryptCost: number;
+  tokenTtlSeconds: number;
+  bodyLimitBytes: number;
+  /** Requests per client address per window on /chats; 0 turns the limit off. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
+  mongodbUri: string | undefined;
+  logLevel: string;
+}
+
+interface ConfigFile {
+  Address?: string;
+  ReadTimeout?: number;
+  WriteTimeout?: number;
+  Static?: string;
+}
+
+export class ConfigError extends Error {}
+
+function readConfigFile(path: string): ConfigFile {
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const host = at >= 0 ? address.slice(0, at) : address;
+  const port = at >= 0 ? Number(address.slice(at + 1)) : 8080;
+  return { host: host || '127.0.0.1', port: Number.isInteger(port) ? port : 8080 };
+}
+
+/**
+ * Settings come from config.json (ChitChat's HTTP settings), then .env, then the environment,
+ * each overriding the one before. `overrides` is for embedding the server (tests, benchmarks).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+  cwd = process.cwd(),
+): Config {
+  const merged: NodeJS.ProcessEnv = { ...readDotEnv(cwd), ...env };
+  const file = readConfigFile(resolve(cwd, merged.CONFIG_FILE ?? 'config.json'));
+  const address = splitAddress(file.Address ?? '127.0.0.1:8080');
+  const production = merged.NODE_ENV === 'production';
+  const secretKey = merged.SECRET_KEY || DEVELOPMENT_SECRET;
+  const config: Config = {
+    host: merged.HOST || address.host,
+    port: integer(merged, 'PORT', address.port),
+    readTimeoutSeconds: file.ReadTimeout ?? 10,
+    writeTimeoutSeconds: file.WriteTimeout ?? 600,
+    staticDir: file.Static ?? '',
+    secretKey,
+    usingDevelopmentSecret: secretKey === DEVELOPMENT_SECRET,
+    production,
+    bcryptCost: integer(merged, 'BCRYPT_COST', 10, 4),
+    tokenTtlSeconds: integer(merged, 'TOKEN_TTL_SECONDS', 3600, 1),
+    bodyLimitBytes: integer(merged, 'BODY_LIMIT_BYTES', 16 * 1024, 64),
+    rateLimit: integer(merged, 'RATE_LIMIT', 600),
+    rateLimitWindowMs: integer(merged, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
+    mongodbUri: merged.MONGODB_URI || undefined,
+    logLevel: merged.LOG_LEVEL || 'info',
+    ...overrides,
+  };
+  if (config.production && config.usingDevelopmentSecret) {
+    throw new ConfigError('SECRET_KEY is not set: refusing to start with the development secret in production');
+  }
+  if (config.secretKey.length < 24) {
+    throw new ConfigError('SECRET_KEY must be at least 24 characters');
+  }
+  return config;
+}
+
+function readDotEnv(cwd: string): NodeJS.ProcessEnv {
+  const path = resolve(cwd, '.env');
+  return existsSync(path) ? dotenv.parse(readFileSync(path)) : {};
+}

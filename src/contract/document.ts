@@ -1,0 +1,58 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { components } from '../../generated/openapi.js';
+
+export type ErrorCode = components['schemas']['ErrorCode'];
+
+export interface CatalogEntry {
+  message: string;
+  status: number;
+}
+
+export interface Contract {
+  /** The bundled OpenAPI document (generated/openapi.yaml), parsed. */
+  openapi: OpenAPIV3_1.Document;
+  /** The same document as served at /openapi.yaml. */
+  openapiText: string;
+  catalog: ReadonlyMap<ErrorCode, CatalogEntry>;
+}
+
+/** The repository root, found from this file whether it runs from src/ or from dist/src/. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'openapi.yaml')) || !existsSync(join(dir, 'generated'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the project root (openapi.yaml beside generated/)');
+    dir = parent;
+  }
+  return dir;
+}
+
+function readCatalog(doc: OpenAPIV3_1.Document): Map<ErrorCode, CatalogEntry> {
+  const schema = doc.components?.schemas?.ErrorCode as
+    | { enum?: number[]; 'x-error-catalog'?: Record<string, CatalogEntry> }
+    | undefined;
+  const entries = schema?.['x-error-catalog'];
+  if (!schema?.enum || !entries) throw new Error('openapi: ErrorCode has no enum or no x-error-catalog');
+  const catalog = new Map<ErrorCode, CatalogEntry>();
+  for (const code of schema.enum) {
+    const entry = entries[String(code)];
+    if (!entry) throw new Error(`openapi: error code ${code} has no x-error-catalog entry`);
+    catalog.set(code as ErrorCode, entry);
+  }
+  return catalog;
+}
+
+let cached: Contract | undefined;
+
+/** Loads the bundled contract once; every module that needs the spec reads it from here. */
+export function loadContract(): Contract {
+  if (cached) return cached;
+  const openapiText = readFileSync(join(projectRoot(), 'generated', 'openapi.yaml'), 'utf8');
+  const openapi = parse(openapiText) as OpenAPIV3_1.Document;
+  cached = { openapi, openapiText, catalog: readCatalog(openapi) };
+  return cached;
+}

@@ -1,0 +1,101 @@
+import type { Request, Response } from 'express';
+import type { Context, Handler } from 'openapi-backend';
+import type { components, operations } from '../../generated/openapi.js';
+import type { Passwords } from '../auth/passwords.js';
+import type { RoomTokens } from '../auth/tokens.js';
+import type { Contract } from '../contract/document.js';
+import { ApiError } from '../errors.js';
+import type { RoomService } from '../rooms/service.js';
+import type { RoomStore } from '../store/store.js';
+import { requireRoomAccess } from './room-access.js';
+
+type Schemas = components['schemas'];
+type OperationId = keyof operations;
+
+export interface HandlerDeps {
+  contract: Contract;
+  rooms: RoomService;
+  store: RoomStore;
+  passwords: Passwords;
+  tokens: RoomTokens;
+  startedAt: number;
+}
+
+type OperationHandler = (c: Context, req: Request, res: Response) => Promise<void> | void;
+
+function json<T>(res: Response, status: number, body: T): void {
+  res.status(status).json(body);
+}
+
+/** One handler per operationId in openapi.yaml; openapi-backend refuses to start if one is missing. */
+export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
+  const { rooms, tokens, passwords, store, contract } = deps;
+  const roomIdOf = (c: Context) => String(c.request.params.roomId);
+
+  return {
+    async listRooms(c, _req, res) {
+      const query = c.request.query as { limit: number; cursor?: string };
+      json<Schemas['RoomPage']>(res, 200, await rooms.list(query.limit, query.cursor));
+    },
+
+    async createRoom(c, _req, res) {
+      const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
+      res.location(`/chats/${room.id}`);
+      json<Schemas['Room']>(res, 201, rooms.toResource(room));
+    },
+
+    async getRoom(c, _req, res) {
+      json<Schemas['Room']>(res, 200, rooms.toResource(await rooms.resolve(roomIdOf(c))));
+    },
+
+    async updateRoom(c, _req, res) {
+      const { room } = requireRoomAccess(c);
+      const updated = await rooms.update(room, c.request.requestBody as Schemas['RoomUpdate']);
+      json<Schemas['Room']>(res, 200, rooms.toResource(updated));
+    },
+
+    async deleteRoom(c, _req, res) {
+      const { room } = requireRoomAccess(c);
+      await rooms.delete(room);
+      json<Schemas['StatusOk']>(res, 200, { status: true });
+    },
+
+    async issueToken(c, _req, res) {
+      const room = await rooms.resolve(roomIdOf(c));
+      if (room.visibility === 'public') return json<Schemas['StatusOk']>(res, 200, { status: true });
+      const { secret, name } = c.request.requestBody as Schemas['TokenRequest'];
+      if (!(await passwords.matches(secret, room.passwordHash))) throw new ApiError(304, 'secret');
+      if (!name) throw new ApiError(303, 'name');
+      json<Schemas['TokenResponse']>(res, 201, {
+        status: true,
+        name,
+        room_id: room.id,
+        token: tokens.issue(room, name),
+      });
+    },
+
+    async renewToken(c, _req, res) {
+      const { room, claims } = requireRoomAccess(c);
+      if (!claims) return json<Schemas['StatusOk']>(res, 200, { status: true });
+      json<Schemas['TokenResponse']>(res, 201, {
+        status: true,
+        name: claims.username,
+        room_id: room.id,
+        token: tokens.issue(room, claims.username),
+      });
+    },
+
+    async getHealth(_c, _req, res) {
+      await store.ping();
+      json<Schemas['Health']>(res, 200, {
+        status: true,
+        store: store.kind,
+        uptime_s: (Date.now() - deps.startedAt) / 1000,
+      });
+    },
+
+    getOpenApiDocument(_c, _req, res) {
+      res.type('application/yaml').send(contract.openapiText);
+    },
+  } satisfies Record<OperationId, Handler>;
+}

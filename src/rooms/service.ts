@@ -1,0 +1,134 @@
+import type { components } from '../../generated/openapi.js';
+import type { Passwords } from '../auth/passwords.js';
+import type { Presence } from '../chat/presence.js';
+import { ApiError } from '../errors.js';
+import { DuplicateTitleError, type RoomStore, type StoredRoom, type Visibility } from '../store/store.js';
+
+type Room = components['schemas']['Room'];
+type RoomCreate = components['schemas']['RoomCreate'];
+type RoomUpdate = components['schemas']['RoomUpdate'];
+type RoomPage = components['schemas']['RoomPage'];
+
+export const DEFAULT_ROOM = {
+  title: 'Public Chat',
+  description: 'This is the default chat, available to everyone!',
+} as const;
+
+/** Case-insensitive identity of a title: "Ｃhat" and "chat" are the same room. */
+export function titleKey(title: string): string {
+  return title.normalize('NFKC').toLowerCase();
+}
+
+/** Path segments made only of digits are ids; the spec forbids such titles. */
+const ID_PATTERN = /^[0-9]{1,15}$/;
+
+/**
+ * The rules of rooms. Input has already passed the spec's schemas, so what is checked here is only
+ * what a schema cannot say: uniqueness, existence, and rules that depend on the stored room.
+ */
+export class RoomService {
+  constructor(
+    private readonly store: RoomStore,
+    private readonly passwords: Passwords,
+    private readonly presence: Presence,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async seedDefaultRoom(): Promise<void> {
+    const at = this.now().toISOString();
+    await this.store.seed({
+      ...DEFAULT_ROOM,
+      titleKey: titleKey(DEFAULT_ROOM.title),
+      visibility: 'public',
+      passwordHash: '',
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  /** The room with this id or (case-insensitive) title; 101 when there is none. */
+  async resolve(idOrTitle: string): Promise<StoredRoom> {
+    const room = ID_PATTERN.test(idOrTitle)
+      ? await this.store.get(Number(idOrTitle))
+      : await this.store.getByTitleKey(titleKey(idOrTitle));
+    if (!room) throw new ApiError(101);
+    return room;
+  }
+
+  async create(input: RoomCreate): Promise<StoredRoom> {
+    const visibility = input.visibility.toLowerCase() as Visibility;
+    const at = this.now().toISOString();
+    const passwordHash = visibility === 'public' ? '' : await this.passwords.hash(input.password ?? '');
+    try {
+      return await this.store.create({
+        title: input.title,
+        titleKey: titleKey(input.title),
+        description: input.description ?? '',
+        visibility,
+        passwordHash,
+        createdAt: at,
+        updatedAt: at,
+      });
+    } catch (err) {
+      if (err instanceof DuplicateTitleError) throw new ApiError(102, 'title');
+      throw err;
+    }
+  }
+
+  async update(room: StoredRoom, input: RoomUpdate): Promise<StoredRoom> {
+    const visibility = input.visibility.toLowerCase() as Visibility;
+    let passwordHash = room.passwordHash;
+    if (visibility === 'public') {
+      passwordHash = '';
+    } else if (input.password) {
+      passwordHash = await this.passwords.hash(input.password);
+    } else if (!passwordHash) {
+      // A public room becoming private or hidden has no password to keep.
+      throw new ApiError(105, 'password');
+    }
+    try {
+      const updated = await this.store.update(room.id, {
+        title: input.title,
+        titleKey: titleKey(input.title),
+        description: input.description ?? '',
+        visibility,
+        passwordHash,
+        updatedAt: this.now().toISOString(),
+      });
+      if (!updated) throw new ApiError(101);
+      return updated;
+    } catch (err) {
+      if (err instanceof DuplicateTitleError) throw new ApiError(102, 'title');
+      throw err;
+    }
+  }
+
+  async delete(room: StoredRoom): Promise<void> {
+    if (!(await this.store.delete(room.id))) throw new ApiError(101);
+    this.presence.forgetRoom(room.id);
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<RoomPage> {
+    const afterId = cursor === undefined ? 0 : Number(cursor);
+    const rooms = await this.store.listVisible(afterId, limit + 1);
+    const page = rooms.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      rooms: page.map((room) => this.toResource(room)),
+      next_cursor: rooms.length > limit && last ? String(last.id) : null,
+    };
+  }
+
+  /** The public shape of a room: never the password hash or the title key. */
+  toResource(room: StoredRoom): Room {
+    return {
+      id: room.id,
+      title: room.title,
+      description: room.description,
+      visibility: room.visibility,
+      createdAt: room.createdAt,
+      updatedAt: room.updatedAt,
+      users: this.presence.usersIn(room.id),
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Passwords } from './auth/passwords.js';
+import { RoomTokens } from './auth/tokens.js';
+import { InMemoryPresence } from './chat/presence.js';
+import type { Config } from './config.js';
+import { loadContract, type ErrorCode } from './contract/document.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { RoomService } from './rooms/service.js';
+import { openStore, type RoomStore } from './store/index.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Node rejects some malformed requests before any handler runs; those it can name still get the JSON error body. */
+const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606 };
+
+/** Wires the store, the rules and the HTTP app, and listens. All wiring lives here. */
+export interface ServerOptions {
+  logger?: Logger;
+  /** A store adapter to use instead of the one the configuration picks. */
+  store?: RoomStore;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (config.usingDevelopmentSecret) {
+    logger.warn('SECRET_KEY is not set: using the development secret; tokens can be forged by anyone who reads the source');
+  }
+  const contract = loadContract();
+  const store = options.store ?? (await openStore(config, logger));
+  const presence = new InMemoryPresence();
+  const passwords = new Passwords(config.bcryptCost);
+  const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
+  const rooms = new RoomService(store, passwords, presence);
+  await rooms.seedDefaultRoom();
+
+  const app = await createApp({ config, logger, contract, rooms, store, passwords, tokens, startedAt: Date.now() });
+  const server = createServer(app);
+  server.requestTimeout = config.readTimeoutSeconds * 1000;
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+  server.timeout = config.writeTimeoutSeconds * 1000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const code = err.code ? CLIENT_ERROR_CODES[err.code] : undefined;
+    const entry = code && contract.catalog.get(code);
+    if (!code || !entry) return socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const body = JSON.stringify({ status: false, error: { code, error: entry.message } });
+    socket.end(
+      `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.info({ host: config.host, port, store: store.kind }, 'listening');
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

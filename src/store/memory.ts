@@ -1,0 +1,66 @@
+import { DuplicateTitleError, type NewRoom, type RoomChanges, type RoomStore, type StoredRoom } from './store.js';
+
+/** The embedded store: everything lives in this process and is gone when it stops. */
+export class MemoryRoomStore implements RoomStore {
+  readonly kind = 'memory' as const;
+  private readonly rooms = new Map<number, StoredRoom>();
+  private readonly idsByTitleKey = new Map<string, number>();
+  private lastId = 0;
+
+  async seed(room: NewRoom): Promise<void> {
+    if (this.lastId === 0) await this.create(room);
+  }
+
+  async create(room: NewRoom): Promise<StoredRoom> {
+    if (this.idsByTitleKey.has(room.titleKey)) throw new DuplicateTitleError();
+    const stored = { ...room, id: ++this.lastId };
+    this.rooms.set(stored.id, stored);
+    this.idsByTitleKey.set(stored.titleKey, stored.id);
+    return { ...stored };
+  }
+
+  async get(id: number): Promise<StoredRoom | null> {
+    const room = this.rooms.get(id);
+    return room ? { ...room } : null;
+  }
+
+  async getByTitleKey(titleKey: string): Promise<StoredRoom | null> {
+    const id = this.idsByTitleKey.get(titleKey);
+    return id === undefined ? null : this.get(id);
+  }
+
+  async listVisible(afterId: number, limit: number): Promise<StoredRoom[]> {
+    const page: StoredRoom[] = [];
+    // Map iteration follows insertion order, which is ascending id order.
+    for (const room of this.rooms.values()) {
+      if (room.id <= afterId || room.visibility === 'hidden') continue;
+      page.push({ ...room });
+      if (page.length === limit) break;
+    }
+    return page;
+  }
+
+  async update(id: number, changes: RoomChanges): Promise<StoredRoom | null> {
+    const room = this.rooms.get(id);
+    if (!room) return null;
+    if (changes.titleKey !== undefined && changes.titleKey !== room.titleKey) {
+      if (this.idsByTitleKey.has(changes.titleKey)) throw new DuplicateTitleError();
+      this.idsByTitleKey.delete(room.titleKey);
+      this.idsByTitleKey.set(changes.titleKey, id);
+    }
+    Object.assign(room, changes);
+    return { ...room };
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const room = this.rooms.get(id);
+    if (!room) return false;
+    this.rooms.delete(id);
+    this.idsByTitleKey.delete(room.titleKey);
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

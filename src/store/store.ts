@@ -1,0 +1,49 @@
+import type { components } from '../../generated/openapi.js';
+
+export type Visibility = components['schemas']['Visibility'];
+
+/** A room as stored: the resource without its live users, plus what is never returned. */
+export interface StoredRoom {
+  id: number;
+  title: string;
+  /** The title folded for case-insensitive uniqueness; unique across rooms. */
+  titleKey: string;
+  description: string;
+  visibility: Visibility;
+  /** bcrypt hash; empty for public rooms. Part of every token's signing key. */
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRoom = Omit<StoredRoom, 'id'>;
+export type RoomChanges = Partial<Omit<StoredRoom, 'id' | 'createdAt'>>;
+
+/** Another room already has this title (compared by titleKey). */
+export class DuplicateTitleError extends Error {
+  constructor() {
+    super('duplicate title');
+    this.name = 'DuplicateTitleError';
+  }
+}
+
+/**
+ * Where rooms live. Adapters: memory (the default) and, later, MongoDB.
+ * Ids come from a counter that never goes back, so a deleted room's id is never reused.
+ * Methods throw StoreUnavailableError when the backing service does not answer.
+ */
+export interface RoomStore {
+  readonly kind: 'memory' | 'mongo';
+  /** Inserts `room` as id 1 if the store has never issued an id; a no-op otherwise. */
+  seed(room: NewRoom): Promise<void>;
+  create(room: NewRoom): Promise<StoredRoom>;
+  get(id: number): Promise<StoredRoom | null>;
+  getByTitleKey(titleKey: string): Promise<StoredRoom | null>;
+  /** Rooms that are not hidden, with id > afterId, in ascending id order. */
+  listVisible(afterId: number, limit: number): Promise<StoredRoom[]>;
+  update(id: number, changes: RoomChanges): Promise<StoredRoom | null>;
+  delete(id: number): Promise<boolean>;
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

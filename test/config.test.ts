@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEVELOPMENT_SECRET, loadConfig } from '../src/config.js';
+
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chitchat-config-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('configuration', () => {
+  it('reads ChitChat config.json, then .env, then the environment, each overriding the one before', () => {
+    const dir = dirWith({
+      'config.json': JSON.stringify({ Address: '127.0.0.2:9000', ReadTimeout: 7, WriteTimeout: 9, Static: 'public' }),
+      '.env': 'PORT=9100\nSECRET_KEY=from-dotenv-secret-0123456789\nBCRYPT_COST=5\n',
+    });
+    const fromFiles = loadConfig({}, {}, dir);
+    expect(fromFiles).toMatchObject({
+      host: '127.0.0.2',
+      port: 9100,
+      readTimeoutSeconds: 7,
+      writeTimeoutSeconds: 9,
+      staticDir: 'public',
+      secretKey: 'from-dotenv-secret-0123456789',
+      bcryptCost: 5,
+      usingDevelopmentSecret: false,
+    });
+    const fromEnv = loadConfig({ PORT: '9200', HOST: '::1', SECRET_KEY: 'from-environment-secret-0123' }, {}, dir);
+    expect(fromEnv).toMatchObject({ host: '::1', port: 9200, secretKey: 'from-environment-secret-0123' });
+  });
+
+  it('defaults to 127.0.0.1:8080 and the development secret without files or environment', () => {
+    const config = loadConfig({}, {}, dirWith({}));
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, secretKey: DEVELOPMENT_SECRET, usingDevelopmentSecret: true, mongodbUri: undefined });
+  });
+
+  it('refuses the development secret in production, and short secrets anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, {}, dirWith({}))).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'a-production-secret-of-length' }, {}, dirWith({}))).not.toThrow();
+    expect(() => loadConfig({ SECRET_KEY: 'short' }, {}, dirWith({}))).toThrow(/at least 24/);
+  });
+
+  it('refuses numbers that are not numbers', () => {
+    expect(() => loadConfig({ PORT: 'eighty' }, {}, dirWith({}))).toThrow(/PORT/);
+    expect(() => loadConfig({ BCRYPT_COST: '2' }, {}, dirWith({}))).toThrow(/BCRYPT_COST/);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { OpenAPI31Backend } from '../src/contract/backend.js';
+import { loadContract } from '../src/contract/document.js';
+
+/** The documents are consistent with themselves: examples match schemas, error examples match the catalog. */
+const contract = loadContract();
+const backend = new OpenAPI31Backend({
+  definition: structuredClone(contract.openapi) as never,
+  strict: true,
+  customizeAjv: (ajv) => {
+    ajv.addFormat('password', true);
+    ajv.addFormat('int64', true);
+    ajv.addFormat('date-time', true);
+    return ajv;
+  },
+});
+await backend.init();
+
+type Media = { examples?: Record<string, { value: unknown }> };
+const operations = backend.getOperations();
+
+describe('openapi.yaml', () => {
+  it('gives every operation an operationId, a summary and at least one documented error', () => {
+    for (const op of operations) {
+      expect(op.operationId, `${op.method} ${op.path}`).toBeTruthy();
+      expect(op.summary, op.operationId).toBeTruthy();
+      expect(Object.keys(op.responses ?? {}).some((s) => Number(s) >= 400), op.operationId).toBe(true);
+    }
+  });
+
+  it('has an example for every response and every request body, each valid against its schema', () => {
+    let checked = 0;
+    for (const op of operations) {
+      for (const [status, response] of Object.entries(op.responses ?? {}) as [string, { content?: Record<string, Media> }][]) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          const examples = Object.entries(media.examples ?? {});
+          expect(examples.length, `${op.operationId} ${status} ${type} has no example`).toBeGreaterThan(0);
+          if (type !== 'application/json') continue;
+          for (const [name, example] of examples) {
+            const result = backend.validator.validateResponse(example.value, op.operationId!, Number(status));
+            expect(result.errors, `${op.operationId} ${status} example ${name}`).toBeNull();
+            checked++;
+          }
+        }
+      }
+      const body = (op.requestBody as { content?: Record<string, Media> } | undefined)?.content?.['application/json'];
+      if (!body) continue;
+      const examples = Object.entries(body.examples ?? {});
+      expect(examples.length, `${op.operationId} request body has no example`).toBeGreaterThan(0);
+      for (const [name, example] of examples) {
+        const result = backend.validator.validateRequest(
+          { method: op.method, path: op.path.replace('{roomId}', '2'), headers: { 'content-type': 'application/json' }, body: example.value as never },
+          op.operationId!,
+        );
+        expect(result.errors, `${op.operationId} request example ${name}`).toBeNull();
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('gives every error example the message and HTTP status that the catalog gives its code', () => {
+    for (const op of operations) {
+      for (const [status, response] of Object.entries(op.responses ?? {}) as [string, { content?: Record<string, Media> }][]) {
+        for (const [name, example] of Object.entries(response.content?.['application/json']?.examples ?? {})) {
+          const error = (example.value as { error?: { code: number; error: string } }).error;
+          if (!error) continue;
+          const entry = contract.catalog.get(error.code as never);
+          expect(entry, `${op.operationId} ${name}: code ${error.code} not in catalog`).toBeDefined();
+          expect(error.error, `${op.operationId} ${name}`).toBe(entry!.message);
+          expect(String(entry!.status), `${op.operationId} ${name}`).toBe(status);
+        }
+      }
+    }
+  });
+
+  it('keeps ChitChat codes, messages and statuses unchanged', () => {
+    const chitchat: [number, string, number][] = [
+      [101, 'Room error: Room not found', 404],
+      [102, 'Room error: Duplicate room', 400],
+      [103, 'Room error: Invalid JSON', 400],
+      [104, 'Room error: Unauthorized operation', 401],
+      [105, 'Room error: Invalid content', 400],
+      [201, 'Client error: User not found', 404],
+      [202, 'Client error: Duplicate username', 400],
+      [203, 'Client error: Invalid JSON', 400],
+      [204, 'Client error: Unauthorized operation', 401],
+      [301, 'Could not establish session', 400],
+      [303, 'Invalid JSON', 400],
+      [304, 'Unauthorized operation', 401],
+      [305, 'Unsupported client device', 400],
+      [401, 'Token error: Invalid signature', 401],
+      [402, 'Token error: Unauthorized signing method', 401],
+      [403, 'Token error: Invalid token', 403],
+    ];
+    for (const [code, message, status] of chitchat) {
+      expect(contract.catalog.get(code as never), String(code)).toEqual({ message, status });
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../src/contract/document.js';
+
+/** The built server as other tools start it: `PORT=<n> npm start`, after `make build`. */
+const root = projectRoot();
+const PASSWORD = 'process-test-password';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitFor(predicate: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm start', () => {
+  let server: ReturnType<typeof start>;
+  let base: string;
+
+  beforeAll(async () => {
+    expect(existsSync(`${root}/dist/src/main.js`), 'run `make build` first').toBe(true);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = start({ PORT: String(port), HOST: '127.0.0.1', SECRET_KEY: 'process-test-secret-key-0123456789', BCRYPT_COST: '4', LOG_LEVEL: 'info' });
+    await waitFor(() => server.output().includes('"msg":"listening"'), 'the server to listen');
+  });
+
+  afterAll(async () => {
+    // npm passes SIGTERM on to the server, which shuts down cleanly.
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await waitFor(() => server.output().includes('"msg":"shutting down"'), 'a clean shutdown', 5_000);
+  });
+
+  it('serves the API on PORT and says once that data lives in memory', async () => {
+    const health = await fetch(`${base}/health`);
+    expect(await health.json()).toMatchObject({ status: true, store: 'memory' });
+    expect(server.output().match(/data lives in this process/g)).toHaveLength(1);
+  });
+
+  it('serves its own self-contained openapi.yaml', async () => {
+    const response = await fetch(`${base}/openapi.yaml`);
+    expect(response.headers.get('content-type')).toMatch(/^application\/yaml/);
+    const text = await response.text();
+    expect(text).toMatch(/^# GENERATED/);
+    expect(text).toContain('operationId: createRoom');
+    expect(text).not.toContain('./spec/');
+  });
+
+  it('logs one line per request and never a password, a secret or a token', async () => {
+    const created = await fetch(`${base}/chats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Logged room', visibility: 'private', password: PASSWORD }),
+    });
+    const room = (await created.json()) as { id: number };
+    const issued = await fetch(`${base}/chats/${room.id}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret: PASSWORD, name: 'logger' }),
+    });
+    const { token } = (await issued.json()) as { token: string };
+    await fetch(`${base}/chats/${room.id}/token/renew`, { headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${base}/chats/${room.id}/token/renew`, { headers: { authorization: 'Bearer not-a-token-at-all' } });
+    const linesFor = (url: string) => server.output().split('\n').filter((l) => l.includes('request completed') && l.includes(`"url":"${url}"`));
+    await waitFor(() => linesFor(`/chats/${room.id}/token/renew`).length === 2, 'the renew request lines');
+    expect(linesFor(`/chats/${room.id}/token`)).toHaveLength(1);
+    expect(linesFor(`/chats/${room.id}/token/renew`).map((l) => JSON.parse(l).res.statusCode)).toEqual([201, 403]);
+    const log = server.output();
+    for (const secret of [PASSWORD, token, token.split('.')[2]!, 'not-a-token-at-all', 'process-test-secret-key-0123456789']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('start-up refusals', () => {
+  it('refuses to start in production with the development secret', async () => {
+    const env: Record<string, string> = { NODE_ENV: 'production', PORT: String(await freePort()), HOST: '127.0.0.1', SECRET_KEY: '' };
+    const refused = start(env);
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toMatch(/refusing to start with the development secret/);
+  });
+});

@@ -1,0 +1,201 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unwrap, type ChitChatClient } from '@chitchat/client';
+import { StoreUnavailableError } from '../../src/errors.js';
+import { MemoryRoomStore } from '../../src/store/memory.js';
+import { assertMatchesContract } from '../support/contract.js';
+import { errorOf, json, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+let api: ChitChatClient;
+
+beforeAll(async () => {
+  server = await startTestServer({ bodyLimitBytes: 1024 });
+  api = server.client();
+  await api.createRoom({ title: 'Existing room', description: 'must survive', visibility: 'private', password: 'long enough' });
+});
+afterAll(() => server.close());
+
+/** Everything stored, read through the API, to show that bad input changed nothing. */
+async function snapshot() {
+  const page = unwrap(await api.GET('/chats', { params: { query: { limit: 100 } } }));
+  const existing = unwrap(await api.GET('/chats/{roomId}', { params: { path: { roomId: 'Existing room' } } }));
+  return { page, existing };
+}
+
+/** A request over a raw socket, for what fetch refuses to send. */
+function rawRequest(method: string, path: string, headers: Record<string, string>, body?: string | Buffer) {
+  return new Promise<Response>((resolve, reject) => {
+    const req = httpRequest(`${server.url}${path}`, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers: res.headers as Record<string, string> })),
+      );
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+describe('bad request bodies get a documented 4xx and change nothing', () => {
+  it.each([
+    ['malformed JSON', 103, '{"title": "x",'],
+    ['a JSON string', 103, '"just a string"'],
+    ['a JSON array', 103, '[{"title":"Array room","visibility":"public"}]'],
+    ['null', 103, 'null'],
+    ['an empty body', 103, ''],
+    ['a title that is an object', 103, '{"title":{"$gt":""},"visibility":"public"}'],
+  ])('%s: 400 code %i', async (_case, code, body) => {
+    const before = await snapshot();
+    const response = await server.request('POST', '/chats', { headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe(code);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['text/plain', 'title=x'],
+    ['application/x-www-form-urlencoded', 'title=x&visibility=public'],
+    ['multipart/form-data; boundary=x', '--x--'],
+  ])('a %s body: 415 code 604 on Content-Type', async (type, body) => {
+    const before = await snapshot();
+    const response = await server.request('POST', '/chats', { headers: { 'content-type': type }, body });
+    expect(response.status).toBe(415);
+    expect(await errorOf(response)).toEqual({ code: 604, error: 'Request error: Unsupported media type', field: 'Content-Type' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a body over the limit: 413 code 603, also when sent chunked', async () => {
+    const before = await snapshot();
+    const big = JSON.stringify({ title: 'Big room', visibility: 'public', description: 'x'.repeat(5000) });
+    const response = await server.request('POST', '/chats', json(JSON.parse(big)));
+    expect(response.status).toBe(413);
+    expect((await errorOf(response)).code).toBe(603);
+    const chunked = await rawRequest('PUT', '/chats/Existing%20room', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, big);
+    await assertMatchesContract('PUT', `${server.url}/chats/Existing%20room`, chunked);
+    expect(chunked.status).toBe(413);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a body sent in many small chunks is read whole (ChitChat lost such bodies)', async () => {
+    const body = JSON.stringify({ title: 'Chunked room', description: 'sent in pieces', visibility: 'public' });
+    const response = await new Promise<Response>((resolve, reject) => {
+      const req = httpRequest(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers: res.headers as Record<string, string> })));
+      });
+      req.on('error', reject);
+      let i = 0;
+      const next = () => {
+        if (i >= body.length) return req.end();
+        req.write(body.slice(i, (i += 7)));
+        setTimeout(next, 2);
+      };
+      next();
+    });
+    await assertMatchesContract('POST', `${server.url}/chats`, response);
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ title: 'Chunked room', description: 'sent in pieces' });
+  });
+
+  it('a PUT with a bad body on a private room answers 4xx and leaves the room as it was', async () => {
+    const before = await snapshot();
+    for (const body of ['{', '{"title":1,"visibility":"public"}', '{"title":"ok title","visibility":"nope"}']) {
+      const response = await server.request('PUT', '/chats/Existing%20room', { headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(400);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('bad paths, methods and headers', () => {
+  it('an unknown route: 404 code 601', async () => {
+    for (const path of ['/nope', '/chats/1/nope', '/chats/1/token/renew/extra']) {
+      const response = await server.request('GET', path);
+      expect(response.status).toBe(404);
+      expect(await errorOf(response)).toEqual({ code: 601, error: 'Request error: Route not found' });
+    }
+  });
+
+  it('a wrong method: 405 code 602 with Allow', async () => {
+    const response = await server.request('PATCH', '/chats/1', json({}));
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, PUT, DELETE');
+    expect(await errorOf(response)).toEqual({ code: 602, error: 'Request error: Method not allowed' });
+    const onCollection = await server.request('DELETE', '/chats');
+    expect(onCollection.status).toBe(405);
+    expect(onCollection.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('a path segment that is neither an id nor a title: 404 code 101', async () => {
+    for (const roomId of ['-1', '1.5', 'no title like this', '%F0%9F%98%80%F0%9F%98%80']) {
+      const response = await server.request('GET', `/chats/${roomId}`);
+      expect(response.status).toBe(404);
+      expect((await errorOf(response)).code).toBe(101);
+    }
+  });
+
+  it('a huge path: 431 code 606 with the JSON body, and the server keeps serving', async () => {
+    const response = await rawRequest('GET', `/chats/${'x'.repeat(70_000)}`, {});
+    expect(response.status).toBe(431);
+    expect(await errorOf(response)).toEqual({ code: 606, error: 'Request error: Header fields too large' });
+    expect((await api.GET('/health')).response.status).toBe(200);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers past the limit with 429 code 605 and Retry-After, per client', async () => {
+    const limited = await startTestServer({ rateLimit: 3, rateLimitWindowMs: 60_000 });
+    try {
+      const client = limited.client();
+      for (let i = 0; i < 3; i++) expect((await client.GET('/chats')).response.status).toBe(200);
+      const { response, error } = await client.GET('/chats/{roomId}', { params: { path: { roomId: '1' } } });
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(error).toEqual({ status: false, error: { code: 605, error: 'Request error: Too many requests' } });
+      // Health checks are not rate limited.
+      expect((await client.GET('/health')).response.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('store failures', () => {
+  class FailingStore extends MemoryRoomStore {
+    failure: Error | null = null;
+    override async get(id: number) {
+      if (this.failure) throw this.failure;
+      return super.get(id);
+    }
+    override async ping() {
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  it('an unavailable store: 503 code 701 on the API and on /health; a broken one: 500 code 702', async () => {
+    const store = new FailingStore();
+    const failing = await startTestServer({}, { store });
+    try {
+      const client = failing.client();
+      expect((await client.GET('/health')).response.status).toBe(200);
+      store.failure = new StoreUnavailableError(new Error('connection refused'));
+      for (const call of [client.GET('/health'), client.GET('/chats/{roomId}', { params: { path: { roomId: '1' } } })]) {
+        const { response, error } = await call;
+        expect(response.status).toBe(503);
+        expect(error).toEqual({ status: false, error: { code: 701, error: 'Server error: Store unavailable' } });
+      }
+      store.failure = new Error('bug: something unexpected');
+      const { response, error } = await client.GET('/chats/{roomId}', { params: { path: { roomId: '1' } } });
+      expect(response.status).toBe(500);
+      expect(error).toEqual({ status: false, error: { code: 702, error: 'Server error: Internal error' } });
+      store.failure = null;
+      expect(unwrap(await client.GET('/chats/{roomId}', { params: { path: { roomId: '1' } } })).id).toBe(1);
+    } finally {
+      await failing.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'vitest';
+import type { Middleware } from 'openapi-fetch';
+import { OpenAPI31Backend } from '../../src/contract/backend.js';
+import { loadContract } from '../../src/contract/document.js';
+
+/**
+ * Checks responses against the spec: the status must be documented for the operation, the
+ * content type must be the documented one, and the body must match that response's schema.
+ * Every test response goes through here, so an undocumented field or status fails a test.
+ */
+const contract = loadContract();
+const backend = new OpenAPI31Backend({
+  definition: structuredClone(contract.openapi) as never,
+  strict: true,
+  ajvOpts: { allErrors: true },
+  customizeAjv: (ajv) => {
+    ajv.addFormat('password', true);
+    ajv.addFormat('int64', true);
+    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s));
+    return ajv;
+  },
+});
+const ready = backend.init();
+
+export const checkedOperations = new Set<string>();
+
+export async function assertMatchesContract(method: string, url: string, response: Response): Promise<void> {
+  await ready;
+  const { pathname } = new URL(url);
+  const operation = backend.router.matchOperation({ method: method.toLowerCase(), path: pathname, headers: {} });
+  const where = `${method} ${pathname} -> ${response.status}`;
+  // Unknown routes and methods have no operation; their body must still be the documented error body.
+  if (!operation) {
+    const body = await response.clone().json();
+    const result = backend.validator.validateResponse(body, 'getRoom', 404);
+    expect(result.errors, `${where}: error body`).toBeNull();
+    expect([404, 405], where).toContain(response.status);
+    return;
+  }
+  const documented = Object.keys(operation.responses ?? {});
+  expect(documented, `${where}: status not documented for ${operation.operationId}`).toContain(String(response.status));
+  checkedOperations.add(`${operation.operationId} ${response.status}`);
+  const spec = (operation.responses as Record<string, { content?: Record<string, unknown> }>)[String(response.status)];
+  const mediaType = Object.keys(spec?.content ?? {})[0];
+  const contentType = response.headers.get('content-type') ?? '';
+  expect(contentType.split(';')[0], `${where}: content type`).toBe(mediaType);
+  if (mediaType === 'application/json') {
+    const body = await response.clone().json();
+    const result = backend.validator.validateResponse(body, operation.operationId!, response.status);
+    expect(result.errors, `${where}: ${JSON.stringify(body)}`).toBeNull();
+    const headers = Object.fromEntries(response.headers.entries());
+    const headerResult = backend.validator.validateResponseHeaders(headers, operation.operationId!, {
+      statusCode: response.status,
+      setMatchType: 'superset' as never,
+    });
+    expect(headerResult.errors, `${where}: headers`).toBeNull();
+  }
+}
+
+/** openapi-fetch middleware that runs every SDK response through `assertMatchesContract`. */
+export const contractCheck: Middleware = {
+  async onResponse({ request, response }) {
+    await assertMatchesContract(request.method, request.url, response);
+    return response;
+  },
+};
