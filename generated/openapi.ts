@@ -148,6 +148,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/asyncapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AsyncAPI document of the chat WebSocket, self-contained */
+        get: operations["getAsyncApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -219,12 +236,12 @@ export interface components {
         };
         /**
          * @description `secret` is the room's password. `name` becomes the token's username; it is checked only
-         *     after the secret matches (code 303 when it is missing), as in ChitChat. Unknown properties are ignored.
+         *     after the secret matches (code 303 when it is missing or empty), as in ChitChat. Unknown properties are ignored.
          */
         TokenRequest: {
             /** Format: password */
             secret?: string;
-            name?: components["schemas"]["UserName"];
+            name?: string;
         };
         TokenResponse: {
             /** @constant */
@@ -276,12 +293,13 @@ export interface components {
         VisibilityInput: string;
         /**
          * Format: password
-         * @description At least 8 characters for private and hidden rooms; stored as a bcrypt hash, never returned.
+         * @description At least 8 characters for private and hidden rooms, at most 72 bytes in UTF-8 (bcrypt's limit;
+         *     a longer one is refused with 105 rather than silently cut). Stored as a bcrypt hash, never returned.
          */
         Password: string;
     };
     responses: {
-        /** @description A path or query parameter breaks its constraints (105). */
+        /** @description A path or query parameter has a wrong type (103) or breaks its constraints (105); unknown query parameters are refused (105). */
         BadParameters: {
             headers: {
                 [name: string]: unknown;
@@ -353,7 +371,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The body is not declared as JSON (604). */
+        /** @description The body is compressed (`Content-Encoding`) or in a charset other than UTF-8 (604). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -671,6 +689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadParameters"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
         };
@@ -693,6 +712,29 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            400: components["responses"]["BadParameters"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAsyncApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The AsyncAPI document as YAML. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            400: components["responses"]["BadParameters"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -26,6 +26,16 @@ export interface Config {
   rateLimitWindowMs: number;
   mongodbUri: string | undefined;
   logLevel: string;
+  chat: ChatLimits;
+}
+
+/** WebSocket limits; asyncapi.yaml documents each with its environment variable and default. */
+export interface ChatLimits {
+  maxFrameBytes: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  pingIntervalMs: number;
+  maxBufferedBytes: number;
 }
 
 interface ConfigFile {
@@ -56,11 +66,21 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
+/** ChitChat's Address, Go style: "host:port", where an empty host (":8080") means every interface. */
 function splitAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
   const host = at >= 0 ? address.slice(0, at) : address;
   const port = at >= 0 ? Number(address.slice(at + 1)) : 8080;
-  return { host: host || '127.0.0.1', port: Number.isInteger(port) ? port : 8080 };
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`config.json: bad port in Address "${address}"`);
+  return { host: host.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
+}
+
+function seconds(file: ConfigFile, name: 'ReadTimeout' | 'WriteTimeout', fallback: number): number {
+  const value = file[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`config.json: ${name} must be a number of seconds, got ${JSON.stringify(file[name])}`);
+  }
+  return value;
 }
 
 /**
@@ -80,8 +100,8 @@ export function loadConfig(
   const config: Config = {
     host: merged.HOST || address.host,
     port: integer(merged, 'PORT', address.port),
-    readTimeoutSeconds: file.ReadTimeout ?? 10,
-    writeTimeoutSeconds: file.WriteTimeout ?? 600,
+    readTimeoutSeconds: seconds(file, 'ReadTimeout', 10),
+    writeTimeoutSeconds: seconds(file, 'WriteTimeout', 600),
     staticDir: file.Static ?? '',
     secretKey,
     usingDevelopmentSecret: secretKey === DEVELOPMENT_SECRET,
@@ -93,6 +113,13 @@ export function loadConfig(
     rateLimitWindowMs: integer(merged, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
     mongodbUri: merged.MONGODB_URI || undefined,
     logLevel: merged.LOG_LEVEL || 'info',
+    chat: {
+      maxFrameBytes: integer(merged, 'CHAT_MAX_FRAME_BYTES', 4096, 64),
+      ratePerSecond: integer(merged, 'CHAT_RATE_PER_SECOND', 10, 1),
+      rateBurst: integer(merged, 'CHAT_RATE_BURST', 20, 1),
+      pingIntervalMs: integer(merged, 'CHAT_PING_INTERVAL_MS', 30_000, 10),
+      maxBufferedBytes: integer(merged, 'CHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
+    },
     ...overrides,
   };
   if (config.production && config.usingDevelopmentSecret) {

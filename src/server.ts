@@ -1,11 +1,16 @@
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Passwords } from './auth/passwords.js';
 import { RoomTokens } from './auth/tokens.js';
+import { InProcessFanout } from './chat/fanout.js';
 import { InMemoryPresence } from './chat/presence.js';
+import { ChatServer } from './chat/server.js';
+import { loadChatContract } from './contract/chat.js';
 import type { Config } from './config.js';
 import { loadContract, type ErrorCode } from './contract/document.js';
 import { createApp } from './http/app.js';
+import { replyErrorOnSocket } from './http/reply.js';
+import { ApiError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { RoomService } from './rooms/service.js';
 import { openStore, type RoomStore } from './store/index.js';
@@ -34,27 +39,25 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const contract = loadContract();
   const store = options.store ?? (await openStore(config, logger));
+  const chatContract = await loadChatContract();
   const presence = new InMemoryPresence();
   const passwords = new Passwords(config.bcryptCost);
   const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
   const rooms = new RoomService(store, passwords, presence);
   await rooms.seedDefaultRoom();
 
-  const app = await createApp({ config, logger, contract, rooms, store, passwords, tokens, startedAt: Date.now() });
+  const app = await createApp({ config, logger, contract, chatContract, rooms, store, passwords, tokens, startedAt: Date.now() });
+  const chat = new ChatServer({ limits: config.chat, contract, chat: chatContract, rooms, tokens, presence, fanout: new InProcessFanout(), logger });
   const server = createServer(app);
+  server.on('upgrade', (req, socket, head) => void chat.handleUpgrade(req, socket, head));
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   server.timeout = config.writeTimeoutSeconds * 1000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
     const code = err.code ? CLIENT_ERROR_CODES[err.code] : undefined;
-    const entry = code && contract.catalog.get(code);
-    if (!code || !entry) return socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    const body = JSON.stringify({ status: false, error: { code, error: entry.message } });
-    socket.end(
-      `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
+    if (!socket.writable) return socket.destroy();
+    if (!code) return socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    replyErrorOnSocket(socket, contract, new ApiError(code));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -70,6 +73,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     port,
     server,
     async close() {
+      await chat.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

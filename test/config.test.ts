@@ -45,5 +45,12 @@ describe('configuration', () => {
   it('refuses numbers that are not numbers', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, {}, dirWith({}))).toThrow(/PORT/);
     expect(() => loadConfig({ BCRYPT_COST: '2' }, {}, dirWith({}))).toThrow(/BCRYPT_COST/);
+    expect(() => loadConfig({}, {}, dirWith({ 'config.json': '{"ReadTimeout":"ten"}' }))).toThrow(/ReadTimeout/);
+    expect(() => loadConfig({}, {}, dirWith({ 'config.json': '{"Address":"host:99999"}' }))).toThrow(/Address/);
+    expect(() => loadConfig({ CHAT_MAX_FRAME_BYTES: '12' }, {}, dirWith({}))).toThrow(/CHAT_MAX_FRAME_BYTES/);
+  });
+
+  it('reads a Go-style Address without host as every interface, as ChitChat did', () => {
+    expect(loadConfig({}, {}, dirWith({ 'config.json': '{"Address":":9090"}' }))).toMatchObject({ host: '0.0.0.0', port: 9090 });
   });
 });

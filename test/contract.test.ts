@@ -1,5 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { configureAjv } from '../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../src/contract/backend.js';
+import { loadChatContract, parseChatContract } from '../src/contract/chat.js';
 import { loadContract } from '../src/contract/document.js';
 
 /** The documents are consistent with themselves: examples match schemas, error examples match the catalog. */
@@ -7,12 +13,7 @@ const contract = loadContract();
 const backend = new OpenAPI31Backend({
   definition: structuredClone(contract.openapi) as never,
   strict: true,
-  customizeAjv: (ajv) => {
-    ajv.addFormat('password', true);
-    ajv.addFormat('int64', true);
-    ajv.addFormat('date-time', true);
-    return ajv;
-  },
+  customizeAjv: (ajv) => configureAjv(ajv),
 });
 await backend.init();
 
@@ -96,5 +97,32 @@ describe('openapi.yaml', () => {
     for (const [code, message, status] of chitchat) {
       expect(contract.catalog.get(code as never), String(code)).toEqual({ message, status });
     }
+  });
+});
+
+describe('asyncapi.yaml', () => {
+  it('has examples for every message, each valid against its payload schema, error examples matching the catalog', async () => {
+    const { document } = await loadChatContract();
+    const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
+    let checked = 0;
+    for (const message of document.messages().all()) {
+      const validate = ajv.compile(message.payload()!.json());
+      const examples = message.examples().all();
+      expect(examples.length, `message ${message.id()} has no example`).toBeGreaterThan(0);
+      for (const example of examples) {
+        const payload = example.payload() as { error?: { code: number; error: string } };
+        expect(validate(payload), `${message.id()} example ${example.name()}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        if (payload.error) expect(payload.error.error).toBe(contract.catalog.get(payload.error.code as never)?.message);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+  });
+
+  it('stops the start with a clear message when the document is invalid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asyncapi-'));
+    const broken = join(dir, 'asyncapi.yaml');
+    writeFileSync(broken, 'asyncapi: 3.1.0\ninfo:\n  title: broken\nchannels:\n  room:\n    address: 42\n');
+    await expect(parseChatContract(broken)).rejects.toThrow(/asyncapi.yaml is not a valid AsyncAPI document: .+/);
   });
 });

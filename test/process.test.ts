@@ -67,6 +67,10 @@ describe('npm start', () => {
     expect(text).toMatch(/^# GENERATED/);
     expect(text).toContain('operationId: createRoom');
     expect(text).not.toContain('./spec/');
+    const chat = await (await fetch(`${base}/asyncapi.yaml`)).text();
+    expect(chat).toMatch(/^# GENERATED/);
+    expect(chat).toContain('address: /chats/{roomId}/ws');
+    expect(chat).not.toContain('./spec/');
   });
 
   it('logs one line per request and never a password, a secret or a token', async () => {

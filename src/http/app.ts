@@ -1,15 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Context, OpenAPIBackend } from 'openapi-backend';
+import { configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
-import addFormats from 'ajv-formats';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config.js';
 import { ApiError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
 import { replyError } from './reply.js';
-import { roomTokenSecurityHandler } from './room-access.js';
+import { roomTokenSecurityHandler, type RoomAccess } from './room-access.js';
 import { toApiError } from './validation-errors.js';
 
 export interface AppDeps extends HandlerDeps {
@@ -17,14 +17,11 @@ export interface AppDeps extends HandlerDeps {
   logger: Logger;
 }
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
-/** body-parser failures, by their `type`, as codes of the spec's catalog. */
+/** body-parser failures, by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
 const BODY_ERRORS: Record<string, ApiError> = {
-  'entity.parse.failed': new ApiError(103),
   'entity.too.large': new ApiError(603),
-  'entity.verify.failed': new ApiError(103),
   'charset.unsupported': new ApiError(604, 'Content-Type'),
   'encoding.unsupported': new ApiError(604, 'Content-Encoding'),
 };
@@ -44,15 +41,18 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
     // verbose: errors carry their parentSchema, where `x-error-field` may name the field to report.
     // allErrors: so a wrong type can be reported ahead of a conditional rule Ajv happened to check first.
     ajvOpts: { verbose: true, allErrors: true, useDefaults: true },
-    customizeAjv: (ajv) => {
-      addFormats.default(ajv);
-      ajv.addFormat('password', true);
-      return ajv;
-    },
+    customizeAjv: (ajv) => configureAjv(ajv),
   });
   api.register(operationHandlers(deps) as never);
   api.registerSecurityHandler('roomToken', roomTokenSecurityHandler(deps.rooms, deps.tokens));
   api.register({
+    // ChitChat authorized before it read the body: a request without a valid token learns nothing about its body.
+    postSecurityHandler: (c: Context) => {
+      const access = c.security?.roomToken as RoomAccess | undefined;
+      if (access && 'room' in access && access.room && access.room.visibility !== 'public' && access.tokenError) {
+        throw access.tokenError;
+      }
+    },
     validationFail: (c: Context) => {
       throw toApiError(c.validation.errors ?? []);
     },
@@ -102,16 +102,26 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     );
   }
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
-      return next(new ApiError(604, 'Content-Type'));
-    }
+  // Bodies are JSON whatever their Content-Type: ChitChat read them so, and its clients rely on it.
+  // Compressed bodies are refused (604) rather than inflated.
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: false, type: () => true, inflate: false }));
+  app.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as ChitChat
+    // authorized before reading the body.
+    const failure = err as { type?: string; body?: string };
+    if (failure.type !== 'entity.parse.failed') return next(err);
+    req.body = failure.body ?? '';
     next();
   });
-  app.use(express.json({ limit: config.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    // body-parser reads an empty JSON body as {}; an empty body is no JSON document, so the spec sees none.
+    // body-parser reads an empty body as {}; an empty body is no JSON document, so the spec sees none.
     if (!hasBody(req)) req.body = undefined;
+    // A path that is not valid percent-encoding names no room and no route.
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      return next(new ApiError(req.path.startsWith('/chats/') ? 101 : 601));
+    }
     next();
   });
 
@@ -120,7 +130,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use((req: Request, res: Response, next: NextFunction) => {
     api
       .handleRequest(
-        { method: req.method, path: req.path, query: req.query as never, headers: req.headers as never, body: req.body },
+        // HEAD is answered as GET without its body (Node drops it), as HTTP says.
+        { method: req.method === 'HEAD' ? 'GET' : req.method, path: req.path, query: req.query as never, headers: req.headers as never, body: req.body },
         req,
         res,
       )
@@ -132,9 +143,12 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
       req.log.error({ err }, 'failed after the response started');
       return res.destroy();
     }
-    const bodyError = (err as { type?: string })?.type;
+    const bodyError = err as { type?: string; status?: number };
     if (err instanceof ApiError) return replyError(res, contract, err);
-    if (bodyError && BODY_ERRORS[bodyError]) return replyError(res, contract, BODY_ERRORS[bodyError]);
+    if (bodyError.type === 'request.aborted') return res.destroy();
+    const known = bodyError.type ? BODY_ERRORS[bodyError.type] : undefined;
+    if (known) return replyError(res, contract, known);
+    if (bodyError.type && bodyError.status && bodyError.status < 500) return replyError(res, contract, new ApiError(103));
     if (err instanceof StoreUnavailableError) {
       req.log.warn({ err }, 'store unavailable');
       return replyError(res, contract, new ApiError(701));

@@ -3,6 +3,7 @@ import type { Context, Handler } from 'openapi-backend';
 import type { components, operations } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { RoomTokens } from '../auth/tokens.js';
+import type { ChatContract } from '../contract/chat.js';
 import type { Contract } from '../contract/document.js';
 import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
@@ -14,6 +15,7 @@ type OperationId = keyof operations;
 
 export interface HandlerDeps {
   contract: Contract;
+  chatContract: ChatContract;
   rooms: RoomService;
   store: RoomStore;
   passwords: Passwords;
@@ -96,6 +98,10 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     getOpenApiDocument(_c, _req, res) {
       res.type('application/yaml').send(contract.openapiText);
+    },
+
+    getAsyncApiDocument(_c, _req, res) {
+      res.type('application/yaml').send(deps.chatContract.asyncapiText);
     },
   } satisfies Record<OperationId, Handler>;
 }

@@ -1,13 +1,32 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Response } from 'express';
+import type { components } from '../../generated/openapi.js';
 import type { Contract } from '../contract/document.js';
 import type { ApiError } from '../errors.js';
 
-/** Writes an ApiError as ChitChat's error body, with the status the spec's catalog gives its code. */
-export function replyError(res: Response, contract: Contract, error: ApiError): void {
+/** ChitChat's error body for an ApiError, and the HTTP status the spec's catalog gives its code. */
+export function errorBody(contract: Contract, error: ApiError): { status: number; body: components['schemas']['ErrorResponse'] } {
   const entry = contract.catalog.get(error.code);
   if (!entry) throw new Error(`error code ${error.code} is not in the spec's catalog`);
-  res.status(entry.status).json({
-    status: false,
-    error: { code: error.code, error: entry.message, ...(error.field ? { field: error.field } : {}) },
-  });
+  return {
+    status: entry.status,
+    body: { status: false, error: { code: error.code, error: entry.message, ...(error.field ? { field: error.field } : {}) } },
+  };
+}
+
+export function replyError(res: Response, contract: Contract, error: ApiError): void {
+  const { status, body } = errorBody(contract, error);
+  res.status(status).json(body);
+}
+
+/** The same answer written on a bare socket: refused upgrades and requests Node rejects before express. */
+export function replyErrorOnSocket(socket: Duplex, contract: Contract, error: ApiError, headers: Record<string, string> = {}): void {
+  const { status, body } = errorBody(contract, error);
+  const text = JSON.stringify(body);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `${extra}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }

@@ -2,7 +2,7 @@ import type { components } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { Presence } from '../chat/presence.js';
 import { ApiError } from '../errors.js';
-import { DuplicateTitleError, type RoomStore, type StoredRoom, type Visibility } from '../store/store.js';
+import { DuplicateTitleError, type RoomChanges, type RoomStore, type StoredRoom, type Visibility } from '../store/store.js';
 
 type Room = components['schemas']['Room'];
 type RoomCreate = components['schemas']['RoomCreate'];
@@ -19,6 +19,12 @@ export function titleKey(title: string): string {
   return title.normalize('NFKC').toLowerCase();
 }
 
+/** Told of changes that end sessions: the chat layer closes sockets of deleted rooms and revoked tokens. */
+export interface RoomObserver {
+  roomUpdated(room: StoredRoom): void;
+  roomDeleted(roomId: number): void;
+}
+
 /** Path segments made only of digits are ids; the spec forbids such titles. */
 const ID_PATTERN = /^[0-9]{1,15}$/;
 
@@ -27,12 +33,18 @@ const ID_PATTERN = /^[0-9]{1,15}$/;
  * what a schema cannot say: uniqueness, existence, and rules that depend on the stored room.
  */
 export class RoomService {
+  private readonly observers: RoomObserver[] = [];
+
   constructor(
     private readonly store: RoomStore,
     private readonly passwords: Passwords,
     private readonly presence: Presence,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  observe(observer: RoomObserver): void {
+    this.observers.push(observer);
+  }
 
   async seedDefaultRoom(): Promise<void> {
     const at = this.now().toISOString();
@@ -77,25 +89,26 @@ export class RoomService {
 
   async update(room: StoredRoom, input: RoomUpdate): Promise<StoredRoom> {
     const visibility = input.visibility.toLowerCase() as Visibility;
-    let passwordHash = room.passwordHash;
+    const changes: RoomChanges = {
+      title: input.title,
+      titleKey: titleKey(input.title),
+      description: input.description ?? '',
+      visibility,
+      updatedAt: this.now().toISOString(),
+    };
+    // The hash is written only when it changes, so a concurrent password change is never undone.
     if (visibility === 'public') {
-      passwordHash = '';
+      if (room.passwordHash) changes.passwordHash = '';
     } else if (input.password) {
-      passwordHash = await this.passwords.hash(input.password);
-    } else if (!passwordHash) {
+      changes.passwordHash = await this.passwords.hash(input.password);
+    } else if (!room.passwordHash) {
       // A public room becoming private or hidden has no password to keep.
       throw new ApiError(105, 'password');
     }
     try {
-      const updated = await this.store.update(room.id, {
-        title: input.title,
-        titleKey: titleKey(input.title),
-        description: input.description ?? '',
-        visibility,
-        passwordHash,
-        updatedAt: this.now().toISOString(),
-      });
+      const updated = await this.store.update(room.id, changes);
       if (!updated) throw new ApiError(101);
+      for (const observer of this.observers) observer.roomUpdated(updated);
       return updated;
     } catch (err) {
       if (err instanceof DuplicateTitleError) throw new ApiError(102, 'title');
@@ -105,6 +118,7 @@ export class RoomService {
 
   async delete(room: StoredRoom): Promise<void> {
     if (!(await this.store.delete(room.id))) throw new ApiError(101);
+    for (const observer of this.observers) observer.roomDeleted(room.id);
     this.presence.forgetRoom(room.id);
   }
 

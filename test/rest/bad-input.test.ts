@@ -56,14 +56,36 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
   });
 
   it.each([
-    ['text/plain', 'title=x'],
+    ['text/plain'],
+    ['application/x-www-form-urlencoded'],
+    [''],
+  ])('a JSON body declared as %j is read as JSON, as ChitChat did (its web client and curl -d send such)', async (type) => {
+    const title = `Declared ${type || 'nothing'}`;
+    const response = await server.request('POST', '/chats', {
+      headers: type ? { 'content-type': type } : {},
+      body: JSON.stringify({ title, visibility: 'public' }),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ title });
+  });
+
+  it.each([
     ['application/x-www-form-urlencoded', 'title=x&visibility=public'],
-    ['multipart/form-data; boundary=x', '--x--'],
-  ])('a %s body: 415 code 604 on Content-Type', async (type, body) => {
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--x--'],
+  ])('a %s body that is not JSON: 400 code 103', async (type, body) => {
     const before = await snapshot();
     const response = await server.request('POST', '/chats', { headers: { 'content-type': type }, body });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe(103);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([['gzip'], ['br'], ['deflate']])('a %s-compressed body: 415 code 604 on Content-Encoding', async (encoding) => {
+    const before = await snapshot();
+    const response = await rawRequest('POST', '/chats', { 'content-type': 'application/json', 'content-encoding': encoding }, Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+    await assertMatchesContract('POST', `${server.url}/chats`, response);
     expect(response.status).toBe(415);
-    expect(await errorOf(response)).toEqual({ code: 604, error: 'Request error: Unsupported media type', field: 'Content-Type' });
+    expect(await errorOf(response)).toEqual({ code: 604, error: 'Request error: Unsupported media type', field: 'Content-Encoding' });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -101,13 +123,34 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
     expect(await response.json()).toMatchObject({ title: 'Chunked room', description: 'sent in pieces' });
   });
 
-  it('a PUT with a bad body on a private room answers 4xx and leaves the room as it was', async () => {
+  it('a PUT on a private room: without a token 403 whatever the body; with one, bad bodies get 400; the room stays as it was', async () => {
     const before = await snapshot();
-    for (const body of ['{', '{"title":1,"visibility":"public"}', '{"title":"ok title","visibility":"nope"}']) {
+    const bodies = ['{', '{"title":1,"visibility":"public"}', '{"title":"ok title","visibility":"nope"}'];
+    for (const body of bodies) {
       const response = await server.request('PUT', '/chats/Existing%20room', { headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(403);
+    }
+    const token = (await server.client().authorize('Existing room', 'long enough', 'owner'))!.token;
+    for (const body of bodies) {
+      const response = await server.request('PUT', '/chats/Existing%20room', {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      });
       expect(response.status).toBe(400);
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a password longer than bcrypt reads (72 bytes) is refused, not silently cut', async () => {
+    const before = await snapshot();
+    const response = await server.request('POST', '/chats', json({ title: 'Long pw', visibility: 'private', password: 'é'.repeat(37) }));
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 105, field: 'password' });
+    expect(await snapshot()).toEqual(before);
+    const room = await api.createRoom({ title: 'Exact pw', visibility: 'private', password: 'é'.repeat(36) });
+    const longer = await api.POST('/chats/{roomId}/token', { params: { path: { roomId: String(room.id) } }, body: { secret: `${'é'.repeat(36)}zzzz`, name: 'x' } });
+    expect(longer.response.status).toBe(401);
+    expect(longer.error).toMatchObject({ error: { code: 304 } });
   });
 });
 
@@ -136,6 +179,28 @@ describe('bad paths, methods and headers', () => {
       expect(response.status).toBe(404);
       expect((await errorOf(response)).code).toBe(101);
     }
+  });
+
+  it('a path that is not valid percent-encoding: 404 with code 101 under /chats, 601 elsewhere', async () => {
+    for (const [path, code] of [['/chats/%E0%A4%A', 101], ['/chats/%', 101], ['/chats/%ZZ/token', 101], ['/%ZZ', 601]] as const) {
+      const response = await rawRequest('GET', path, {});
+      await assertMatchesContract('GET', `${server.url}/chats/x`, response.clone());
+      expect(response.status, path).toBe(404);
+      expect((await errorOf(response)).code, path).toBe(code);
+    }
+  });
+
+  it('HEAD is answered like GET, without a body', async () => {
+    const response = await rawRequest('HEAD', '/health', {});
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('an unknown query parameter on /health: 400 code 105', async () => {
+    const response = await server.request('GET', '/health?verbose=1');
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 105, field: 'verbose' });
   });
 
   it('a huge path: 431 code 606 with the JSON body, and the server keeps serving', async () => {

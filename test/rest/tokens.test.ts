@@ -62,10 +62,18 @@ describe('issueToken (ChitChat case table)', () => {
     expect(error).toEqual({ status: false, error: { code: 304, error: 'Unauthorized operation', field: 'secret' } });
   });
 
-  it('answers the right secret without a name with 400 code 303 on name', async () => {
-    const { error, response } = await api.POST('/chats/{roomId}/token', { params: { path: path(privateRoom) }, body: { secret: PASSWORD } });
+  it.each([[{ secret: PASSWORD }], [{ secret: PASSWORD, name: '' }]])('answers the right secret without a name (%j) with 400 code 303 on name', async (body) => {
+    const { error, response } = await api.POST('/chats/{roomId}/token', { params: { path: path(privateRoom) }, body });
     expect(response.status).toBe(400);
     expect(error).toEqual({ status: false, error: { code: 303, error: 'Invalid JSON', field: 'name' } });
+  });
+
+  it('answers a wrong secret with 304 before looking at the name, as ChitChat did', async () => {
+    for (const body of [{ secret: 'wrong horse', name: '' }, { secret: 'x'.repeat(500), name: 'x' }]) {
+      const { error, response } = await api.POST('/chats/{roomId}/token', { params: { path: path(privateRoom) }, body });
+      expect(response.status).toBe(401);
+      expect(error).toMatchObject({ error: { code: 304, field: 'secret' } });
+    }
   });
 
   it('answers an unknown room with 404 code 101', async () => {

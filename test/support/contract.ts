@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Middleware } from 'openapi-fetch';
+import { configureAjv } from '../../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../../src/contract/backend.js';
 import { loadContract } from '../../src/contract/document.js';
 
@@ -13,16 +14,18 @@ const backend = new OpenAPI31Backend({
   definition: structuredClone(contract.openapi) as never,
   strict: true,
   ajvOpts: { allErrors: true },
-  customizeAjv: (ajv) => {
-    ajv.addFormat('password', true);
-    ajv.addFormat('int64', true);
-    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s));
-    return ajv;
-  },
+  customizeAjv: (ajv) => configureAjv(ajv),
 });
 const ready = backend.init();
 
-export const checkedOperations = new Set<string>();
+/** An error body must carry its code's message from the catalog, with its code's HTTP status. */
+function assertCatalogued(where: string, status: number, body: unknown): void {
+  const error = (body as { status?: boolean; error?: { code: number; error: string } }).error;
+  if ((body as { status?: boolean }).status !== false || !error) return;
+  const entry = contract.catalog.get(error.code as never);
+  expect(entry, `${where}: code ${error.code} is not in the catalog`).toBeDefined();
+  expect({ status, message: error.error }, where).toEqual({ status: entry!.status, message: entry!.message });
+}
 
 export async function assertMatchesContract(method: string, url: string, response: Response): Promise<void> {
   await ready;
@@ -35,11 +38,11 @@ export async function assertMatchesContract(method: string, url: string, respons
     const result = backend.validator.validateResponse(body, 'getRoom', 404);
     expect(result.errors, `${where}: error body`).toBeNull();
     expect([404, 405], where).toContain(response.status);
+    assertCatalogued(where, response.status, body);
     return;
   }
   const documented = Object.keys(operation.responses ?? {});
   expect(documented, `${where}: status not documented for ${operation.operationId}`).toContain(String(response.status));
-  checkedOperations.add(`${operation.operationId} ${response.status}`);
   const spec = (operation.responses as Record<string, { content?: Record<string, unknown> }>)[String(response.status)];
   const mediaType = Object.keys(spec?.content ?? {})[0];
   const contentType = response.headers.get('content-type') ?? '';
@@ -48,6 +51,7 @@ export async function assertMatchesContract(method: string, url: string, respons
     const body = await response.clone().json();
     const result = backend.validator.validateResponse(body, operation.operationId!, response.status);
     expect(result.errors, `${where}: ${JSON.stringify(body)}`).toBeNull();
+    assertCatalogued(where, response.status, body);
     const headers = Object.fromEntries(response.headers.entries());
     const headerResult = backend.validator.validateResponseHeaders(headers, operation.operationId!, {
       statusCode: response.status,

@@ -112,3 +112,5 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
     },
   });
 }
+
+export { ChatConnection, chatUrl, type ChatOptions, type ClientEvent, type ServerEvent, type ServerEventOf, type WebSocketLike } from './chat.js';

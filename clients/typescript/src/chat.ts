@@ -1,0 +1,116 @@
+/**
+ * A typed chat client for /chats/{roomId}/ws, with the frame types generated from asyncapi.yaml.
+ * Works with the browser's WebSocket and, in Node, with the `ws` package's (pass it as `WebSocket`).
+ */
+import type { ClientEvent, ServerEvent } from '../../../generated/asyncapi.js';
+
+export type { ClientEvent, ServerEvent };
+export type ServerEventType = ServerEvent['event_type'];
+export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { event_type: T }>;
+
+/** What the client needs of a WebSocket; the browser's and the `ws` package's both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+}
+
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface ChatOptions {
+  /** The server's HTTP base URL, e.g. http://127.0.0.1:8080; ws:// or wss:// is derived from it. */
+  baseUrl: string;
+  /** The room's id or title. */
+  room: string | number;
+  /** A room token, needed for private and hidden rooms; sent as the subprotocol, as browsers must. */
+  token?: string;
+  /** Defaults to globalThis.WebSocket. */
+  WebSocket?: WebSocketConstructor;
+}
+
+export function chatUrl(baseUrl: string, room: string | number): string {
+  return `${baseUrl.replace(/\/$/, '').replace(/^http/, 'ws')}/chats/${encodeURIComponent(String(room))}/ws`;
+}
+
+export class ChatConnection {
+  /** Resolves with how the server (or the client) closed the socket. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly handlers = new Map<ServerEventType, Set<(event: ServerEvent) => void>>();
+  private name: string | undefined;
+
+  private constructor(private readonly socket: WebSocketLike) {
+    socket.addEventListener('message', ({ data }) => {
+      const event = JSON.parse(String(data)) as ServerEvent;
+      for (const handler of this.handlers.get(event.event_type) ?? []) handler(event);
+    });
+    this.closed = new Promise((resolve) => socket.addEventListener('close', ({ code, reason }) => resolve({ code, reason })));
+  }
+
+  /** Opens the socket; rejects when the server refuses the upgrade (unknown room, missing or bad token). */
+  static connect(options: ChatOptions): Promise<ChatConnection> {
+    const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!Ctor) throw new Error('no WebSocket implementation: pass one as options.WebSocket (in Node, the ws package)');
+    const socket = new Ctor(chatUrl(options.baseUrl, options.room), options.token ? [options.token] : []);
+    const connection = new ChatConnection(socket);
+    return new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(connection));
+      socket.addEventListener('error', () => reject(new Error(`could not open the chat socket for room ${options.room}`)));
+    });
+  }
+
+  /** Calls `handler` for every event of this type; returns the function that stops it. */
+  on<T extends ServerEventType>(type: T, handler: (event: ServerEventOf<T>) => void): () => void {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    const wrapped = handler as (event: ServerEvent) => void;
+    set.add(wrapped);
+    return () => set.delete(wrapped);
+  }
+
+  /** The next event of this type. */
+  next<T extends ServerEventType>(type: T): Promise<ServerEventOf<T>> {
+    return new Promise((resolve) => {
+      const off = this.on(type, (event) => {
+        off();
+        resolve(event);
+      });
+    });
+  }
+
+  join(name: string, color?: string): void {
+    this.name = name;
+    this.write({ event_type: 'join', name, ...(color === undefined ? {} : { color }) });
+  }
+
+  send(msg: string, color?: string): void {
+    this.write({ event_type: 'send', name: this.requireName(), msg, ...(color === undefined ? {} : { color }) });
+  }
+
+  leave(): void {
+    this.write({ event_type: 'leave', name: this.requireName() });
+    this.name = undefined;
+  }
+
+  close(code = 1000, reason = ''): Promise<{ code: number; reason: string }> {
+    this.socket.close(code, reason);
+    return this.closed;
+  }
+
+  /** The subprotocol the server selected: the token, when one was offered. */
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  private requireName(): string {
+    if (this.name === undefined) throw new Error('join the room first');
+    return this.name;
+  }
+
+  private write(event: ClientEvent): void {
+    this.socket.send(JSON.stringify(event));
+  }
+}

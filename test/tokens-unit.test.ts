@@ -1,0 +1,56 @@
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { RoomTokens } from '../src/auth/tokens.js';
+import { ApiError } from '../src/errors.js';
+import type { StoredRoom } from '../src/store/store.js';
+
+/** The key derivation is ChitChat's wire contract: SECRET_KEY, then the password hash, then the id. */
+const SECRET = 'unit-test-secret-key-0123456789';
+const room: StoredRoom = {
+  id: 7,
+  title: 'Unit room',
+  titleKey: 'unit room',
+  description: '',
+  visibility: 'private',
+  passwordHash: '$2b$04$abcdefghijklmnopqrstuuJ0yQ0r8m1Dg1YJ7rWwA3nC2l6b6K0y',
+  createdAt: '2020-01-01T00:00:00.000Z',
+  updatedAt: '2020-01-01T00:00:00.000Z',
+};
+const key = `${SECRET}${room.passwordHash}${room.id}`;
+const tokens = new RoomTokens(SECRET, 3600);
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof ApiError ? err.code : err;
+  }
+  return 'accepted';
+};
+
+describe('RoomTokens', () => {
+  it('signs with SECRET_KEY + password hash + room id, as ChitChat did', () => {
+    const issued = tokens.issue(room, 'ann');
+    expect(jwt.verify(issued, key, { algorithms: ['HS256'] })).toMatchObject({ username: 'ann', room_id: 7 });
+    const chitchatStyle = jwt.sign({ username: 'bob', room_id: 7 }, key, { algorithm: 'HS256', expiresIn: 60 });
+    expect(tokens.verify(room, chitchatStyle)).toMatchObject({ username: 'bob', room_id: 7 });
+  });
+
+  it.each([
+    ['another room_id', { username: 'x', room_id: 8 }, 403],
+    ['a room_id as a string', { username: 'x', room_id: '7' }, 403],
+    ['no username', { room_id: 7 }, 403],
+    ['a numeric username', { username: 5, room_id: 7 }, 403],
+  ])('refuses a correctly signed token with %s', (_case, claims, code) => {
+    expect(codeOf(() => tokens.verify(room, jwt.sign(claims, key, { algorithm: 'HS256', expiresIn: 60 })))).toBe(code);
+  });
+
+  it('refuses a correctly signed token without exp', () => {
+    expect(codeOf(() => tokens.verify(room, jwt.sign({ username: 'x', room_id: 7 }, key, { algorithm: 'HS256' })))).toBe(403);
+  });
+
+  it('refuses HS256 with a key for another password or id with 401', () => {
+    for (const other of [{ ...room, passwordHash: `${room.passwordHash}x` }, { ...room, id: 70 }]) {
+      expect(codeOf(() => tokens.verify(other, tokens.issue(room, 'x')))).toBe(401);
+    }
+  });
+});
