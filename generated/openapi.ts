@@ -371,7 +371,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The body is compressed (`Content-Encoding`) or in a charset other than UTF-8 (604). */
+        /** @description The body is not declared as JSON, is compressed (`Content-Encoding`), or is in a charset other than UTF-8 (604). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;

@@ -114,7 +114,7 @@ export function loadConfig(
     mongodbUri: merged.MONGODB_URI || undefined,
     logLevel: merged.LOG_LEVEL || 'info',
     chat: {
-      maxFrameBytes: integer(merged, 'CHAT_MAX_FRAME_BYTES', 4096, 64),
+      maxFrameBytes: integer(merged, 'CHAT_MAX_FRAME_BYTES', 16 * 1024, 64),
       ratePerSecond: integer(merged, 'CHAT_RATE_PER_SECOND', 10, 1),
       rateBurst: integer(merged, 'CHAT_RATE_BURST', 20, 1),
       pingIntervalMs: integer(merged, 'CHAT_PING_INTERVAL_MS', 30_000, 10),

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, ServerResponse, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Passwords } from './auth/passwords.js';
 import { RoomTokens } from './auth/tokens.js';
@@ -49,7 +50,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = await createApp({ config, logger, contract, chatContract, rooms, store, passwords, tokens, startedAt: Date.now() });
   const chat = new ChatServer({ limits: config.chat, contract, chat: chatContract, rooms, tokens, presence, fanout: new InProcessFanout(), logger });
   const server = createServer(app);
-  server.on('upgrade', (req, socket, head) => void chat.handleUpgrade(req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    if (req.headers.upgrade?.toLowerCase() === 'websocket') return void chat.handleUpgrade(req, socket, head);
+    // Another protocol (curl --http2 offers h2c over http://): decline it and answer the request over HTTP/1.1.
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    app(req, res);
+  });
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   server.timeout = config.writeTimeoutSeconds * 1000;

@@ -4,15 +4,16 @@ export type RoomUser = components['schemas']['RoomUser'];
 
 /**
  * Who is in each room now. The chat layer writes it; the REST layer reads it into a room's `users`.
- * In-process for one instance; a shared adapter (Redis) takes its place behind this interface.
+ * Asynchronous so that a shared adapter (Redis, with entries owned by an instance and leased) can
+ * take the in-process one's place without changing its callers.
  */
 export interface Presence {
   /** Adds the user unless the name is taken in the room (case-insensitive); false when it is. */
-  join(roomId: number, user: RoomUser): boolean;
-  leave(roomId: number, username: string): void;
-  touch(roomId: number, username: string, at: string): void;
-  usersIn(roomId: number): RoomUser[];
-  forgetRoom(roomId: number): void;
+  join(roomId: number, user: RoomUser): Promise<boolean>;
+  leave(roomId: number, username: string): Promise<void>;
+  touch(roomId: number, username: string, at: string): Promise<void>;
+  usersIn(roomId: number): Promise<RoomUser[]>;
+  forgetRoom(roomId: number): Promise<void>;
 }
 
 export const nameKey = (username: string) => username.normalize('NFKC').toLowerCase();
@@ -20,7 +21,7 @@ export const nameKey = (username: string) => username.normalize('NFKC').toLowerC
 export class InMemoryPresence implements Presence {
   private readonly rooms = new Map<number, Map<string, RoomUser>>();
 
-  join(roomId: number, user: RoomUser): boolean {
+  async join(roomId: number, user: RoomUser): Promise<boolean> {
     let users = this.rooms.get(roomId);
     if (!users) this.rooms.set(roomId, (users = new Map()));
     const key = nameKey(user.username);
@@ -29,22 +30,22 @@ export class InMemoryPresence implements Presence {
     return true;
   }
 
-  leave(roomId: number, username: string): void {
+  async leave(roomId: number, username: string): Promise<void> {
     const users = this.rooms.get(roomId);
     users?.delete(nameKey(username));
     if (users?.size === 0) this.rooms.delete(roomId);
   }
 
-  touch(roomId: number, username: string, at: string): void {
+  async touch(roomId: number, username: string, at: string): Promise<void> {
     const user = this.rooms.get(roomId)?.get(nameKey(username));
     if (user) user.last_activity = at;
   }
 
-  usersIn(roomId: number): RoomUser[] {
+  async usersIn(roomId: number): Promise<RoomUser[]> {
     return [...(this.rooms.get(roomId)?.values() ?? [])].map((user) => ({ ...user }));
   }
 
-  forgetRoom(roomId: number): void {
+  async forgetRoom(roomId: number): Promise<void> {
     this.rooms.delete(roomId);
   }
 }

@@ -6,7 +6,8 @@ export class TokenBucket {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall-clock jump must not refill or drain the bucket.
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = burst;
     this.last = now();

@@ -17,6 +17,8 @@ export interface AppDeps extends HandlerDeps {
   logger: Logger;
 }
 
+/** The request bodies openapi.yaml declares are application/json; +json types are JSON too. */
+const JSON_TYPES = ['application/json', 'application/*+json'];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /** body-parser failures, by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
@@ -44,7 +46,10 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
     customizeAjv: (ajv) => configureAjv(ajv),
   });
   api.register(operationHandlers(deps) as never);
-  api.registerSecurityHandler('roomToken', roomTokenSecurityHandler(deps.rooms, deps.tokens));
+  // Both schemes read the same Authorization header; requireRoomAccess reads the verdict under roomToken.
+  const security = roomTokenSecurityHandler(deps.rooms, deps.tokens);
+  api.registerSecurityHandler('roomToken', security);
+  api.registerSecurityHandler('chitchatAuthorization', security);
   api.register({
     // ChitChat authorized before it read the body: a request without a valid token learns nothing about its body.
     postSecurityHandler: (c: Context) => {
@@ -102,9 +107,12 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     );
   }
 
-  // Bodies are JSON whatever their Content-Type: ChitChat read them so, and its clients rely on it.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (hasBody(req) && !req.is(JSON_TYPES)) return next(new ApiError(604, 'Content-Type'));
+    next();
+  });
   // Compressed bodies are refused (604) rather than inflated.
-  app.use(express.json({ limit: config.bodyLimitBytes, strict: false, type: () => true, inflate: false }));
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: false, type: JSON_TYPES, inflate: false }));
   app.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
     // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as ChitChat
     // authorized before reading the body.

@@ -43,17 +43,17 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
       res.location(`/chats/${room.id}`);
-      json<Schemas['Room']>(res, 201, rooms.toResource(room));
+      json<Schemas['Room']>(res, 201, await rooms.toResource(room));
     },
 
     async getRoom(c, _req, res) {
-      json<Schemas['Room']>(res, 200, rooms.toResource(await rooms.resolve(roomIdOf(c))));
+      json<Schemas['Room']>(res, 200, await rooms.toResource(await rooms.resolve(roomIdOf(c))));
     },
 
     async updateRoom(c, _req, res) {
       const { room } = requireRoomAccess(c);
       const updated = await rooms.update(room, c.request.requestBody as Schemas['RoomUpdate']);
-      json<Schemas['Room']>(res, 200, rooms.toResource(updated));
+      json<Schemas['Room']>(res, 200, await rooms.toResource(updated));
     },
 
     async deleteRoom(c, _req, res) {

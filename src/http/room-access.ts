@@ -23,7 +23,15 @@ export function bearerToken(header: string | undefined): string | undefined {
  * need no token, so the operation decides with `requireRoomAccess` once the room is known.
  */
 export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens) {
-  return async (c: Context): Promise<RoomAccess> => {
+  // Registered for both schemes that read Authorization; one request looks its room up once.
+  const verdicts = new WeakMap<Context, Promise<RoomAccess>>();
+  return (c: Context): Promise<RoomAccess> => {
+    let verdict = verdicts.get(c);
+    if (!verdict) verdicts.set(c, (verdict = check(c)));
+    return verdict;
+  };
+
+  async function check(c: Context): Promise<RoomAccess> {
     const roomId = String(c.request.params.roomId ?? '');
     let room: StoredRoom;
     try {
@@ -41,7 +49,7 @@ export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens)
       if (err instanceof ApiError) return { room, claims: null, tokenError: err };
       throw err;
     }
-  };
+  }
 }
 
 /** The room of an operation secured by `roomToken`, once its token (if it needs one) is valid. */

@@ -19,7 +19,10 @@ export function titleKey(title: string): string {
   return title.normalize('NFKC').toLowerCase();
 }
 
-/** Told of changes that end sessions: the chat layer closes sockets of deleted rooms and revoked tokens. */
+/**
+ * Told of changes that end sessions: the chat layer closes sockets of deleted rooms and revoked tokens.
+ * In-process: with several instances these notices travel over the shared fan-out (not built yet).
+ */
 export interface RoomObserver {
   roomUpdated(room: StoredRoom): void;
   roomDeleted(roomId: number): void;
@@ -119,7 +122,7 @@ export class RoomService {
   async delete(room: StoredRoom): Promise<void> {
     if (!(await this.store.delete(room.id))) throw new ApiError(101);
     for (const observer of this.observers) observer.roomDeleted(room.id);
-    this.presence.forgetRoom(room.id);
+    await this.presence.forgetRoom(room.id);
   }
 
   async list(limit: number, cursor: string | undefined): Promise<RoomPage> {
@@ -128,13 +131,13 @@ export class RoomService {
     const page = rooms.slice(0, limit);
     const last = page.at(-1);
     return {
-      rooms: page.map((room) => this.toResource(room)),
+      rooms: await Promise.all(page.map((room) => this.toResource(room))),
       next_cursor: rooms.length > limit && last ? String(last.id) : null,
     };
   }
 
   /** The public shape of a room: never the password hash or the title key. */
-  toResource(room: StoredRoom): Room {
+  async toResource(room: StoredRoom): Promise<Room> {
     return {
       id: room.id,
       title: room.title,
@@ -142,7 +145,7 @@ export class RoomService {
       visibility: room.visibility,
       createdAt: room.createdAt,
       updatedAt: room.updatedAt,
-      users: this.presence.usersIn(room.id),
+      users: await this.presence.usersIn(room.id),
     };
   }
 }

@@ -1,12 +1,13 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatConnection, type ChitChatClient, type ServerEvent, type WebSocketLike } from '@chitchat/client';
+import { ChatConnection, type ChitChatClient, type ServerEvent, type WebSocketConstructor } from '@chitchat/client';
 import { assertServerEvent } from '../support/chat.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let api: ChitChatClient;
-const NodeWebSocket = WebSocket as unknown as new (url: string, protocols?: string | string[]) => WebSocketLike;
+// The ws package's WebSocket fits the SDK's interface as it is: no cast.
+const NodeWebSocket: WebSocketConstructor = WebSocket;
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -121,6 +121,7 @@ export function refusedUpgrade(url: string, options: { protocols?: string[]; hea
 export async function rawSocket(url: string, frames: object[] = []) {
   const { connect } = await import('node:net');
   const { randomBytes } = await import('node:crypto');
+
   const target = new URL(url);
   const socket = connect(Number(target.port), target.hostname);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -140,15 +141,18 @@ export async function rawSocket(url: string, frames: object[] = []) {
     socket.on('data', onData);
   });
   expect(head.startsWith('HTTP/1.1 101')).toBe(true);
-  for (const frame of frames) {
-    const payload = Buffer.from(JSON.stringify(frame));
-    expect(payload.length).toBeLessThan(126);
-    const mask = randomBytes(4);
-    const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-    socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
-  }
+  for (const frame of frames) socket.write(maskedTextFrame(JSON.stringify(frame)));
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return { socket, closed };
+}
+
+/** A client text frame (clients must mask theirs), for payloads under 126 bytes. */
+export function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  if (payload.length >= 126) throw new Error('maskedTextFrame: payload too long for a one-byte length');
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
 }
 
 /** The frames a server sent, as opcode and payload (server frames are never masked). */

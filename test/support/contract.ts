@@ -27,9 +27,23 @@ function assertCatalogued(where: string, status: number, body: unknown): void {
   expect({ status, message: error.error }, where).toEqual({ status: entry!.status, message: entry!.message });
 }
 
+/**
+ * Behind `make contract`'s Prism proxy, each response carries Prism's own verdict in `sl-violations`:
+ * a response outside the contract fails, and so does a request outside it that the server accepted.
+ */
+function assertNoProxyViolations(where: string, response: Response): void {
+  const header = response.headers.get('sl-violations');
+  if (!header) return;
+  const violations = JSON.parse(header) as { location: string[]; message: string }[];
+  const onResponse = violations.filter((v) => v.location[0] === 'response');
+  expect(onResponse, `${where}: the response leaves the contract`).toEqual([]);
+  if (response.ok) expect(violations, `${where}: a request outside the contract was accepted`).toEqual([]);
+}
+
 export async function assertMatchesContract(method: string, url: string, response: Response): Promise<void> {
   await ready;
   const { pathname } = new URL(url);
+  assertNoProxyViolations(`${method} ${pathname} -> ${response.status}`, response);
   const operation = backend.router.matchOperation({ method: method.toLowerCase(), path: pathname, headers: {} });
   const where = `${method} ${pathname} -> ${response.status}`;
   // Unknown routes and methods have no operation; their body must still be the documented error body.

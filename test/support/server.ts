@@ -3,15 +3,23 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import { assertMatchesContract, contractCheck } from './contract.js';
+import { startPrism } from './prism.js';
 
 export const TEST_SECRET = 'test-secret-key-of-sufficient-length';
 
 export interface TestServer extends RunningServer {
   config: Config;
+  /**
+   * Where API requests go: the server itself, or, when CONTRACT_PROXY=1 (`make contract`), a Prism
+   * proxy in front of it that reports every request and response leaving openapi.yaml.
+   */
+  apiUrl: string;
   /** The generated SDK, with every response checked against the spec. */
   client(): ChitChatClient;
   /** A raw request (for bodies the SDK would never send), its response checked against the spec. */
   request(method: string, path: string, init?: RequestInit): Promise<Response>;
+  /** The same, always straight to the server: Prism's proxy never answers a body that is not JSON. */
+  requestDirect(method: string, path: string, init?: RequestInit): Promise<Response>;
 }
 
 /** A real server on a loopback port of its own, on a fresh embedded store. */
@@ -21,21 +29,30 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...overrides },
   );
   const running = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
+  const proxy = process.env.CONTRACT_PROXY === '1' ? await startPrism(['proxy', running.url]) : undefined;
+  const apiUrl = proxy?.url ?? running.url;
   return {
     ...running,
     config,
+    apiUrl,
+    async close() {
+      await proxy?.close();
+      await running.close();
+    },
     client() {
-      const client = createChitChatClient({ baseUrl: running.url });
+      const client = createChitChatClient({ baseUrl: apiUrl });
       client.use(contractCheck);
       return client;
     },
-    async request(method, path, init = {}) {
-      const url = `${running.url}${path}`;
-      const response = await fetch(url, { ...init, method });
-      await assertMatchesContract(method, url, response);
-      return response;
-    },
+    request: (method, path, init = {}) => checkedFetch(`${apiUrl}${path}`, method, init),
+    requestDirect: (method, path, init = {}) => checkedFetch(`${running.url}${path}`, method, init),
   };
+}
+
+async function checkedFetch(url: string, method: string, init: RequestInit): Promise<Response> {
+  const response = await fetch(url, { ...init, method });
+  await assertMatchesContract(method, url, response);
+  return response;
 }
 
 export function json(body: unknown): RequestInit {

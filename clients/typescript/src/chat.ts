@@ -44,7 +44,12 @@ export class ChatConnection {
 
   private constructor(private readonly socket: WebSocketLike) {
     socket.addEventListener('message', ({ data }) => {
-      const event = JSON.parse(String(data)) as ServerEvent;
+      let event: ServerEvent;
+      try {
+        event = JSON.parse(String(data)) as ServerEvent;
+      } catch {
+        return; // not a frame of asyncapi.yaml's; nothing to hand over
+      }
       for (const handler of this.handlers.get(event.event_type) ?? []) handler(event);
     });
     this.closed = new Promise((resolve) => socket.addEventListener('close', ({ code, reason }) => resolve({ code, reason })));
@@ -71,12 +76,16 @@ export class ChatConnection {
     return () => set.delete(wrapped);
   }
 
-  /** The next event of this type. */
+  /** The next event of this type; rejects if the socket closes first. */
   next<T extends ServerEventType>(type: T): Promise<ServerEventOf<T>> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const off = this.on(type, (event) => {
         off();
         resolve(event);
+      });
+      void this.closed.then(({ code, reason }) => {
+        off();
+        reject(new Error(`the chat socket closed (${code} ${reason}) before a ${type} event`));
       });
     });
   }

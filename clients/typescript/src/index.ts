@@ -113,4 +113,13 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
   });
 }
 
-export { ChatConnection, chatUrl, type ChatOptions, type ClientEvent, type ServerEvent, type ServerEventOf, type WebSocketLike } from './chat.js';
+export {
+  ChatConnection,
+  chatUrl,
+  type ChatOptions,
+  type ClientEvent,
+  type ServerEvent,
+  type ServerEventOf,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './chat.js';
