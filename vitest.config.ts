@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The WebSocket fuzz runs in `make fuzz`, bounded by FUZZ_RUNS.
+    exclude: process.env.FUZZ_RUNS ? [] : ['test/fuzz/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -8,6 +8,7 @@ import type { Contract } from '../contract/document.js';
 import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
 import type { RoomStore } from '../store/store.js';
+import { CHAT_DOCS, REST_DOCS, sendDocsAsset } from './docs.js';
 import { requireRoomAccess } from './room-access.js';
 
 type Schemas = components['schemas'];
@@ -102,6 +103,18 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     getAsyncApiDocument(_c, _req, res) {
       res.type('application/yaml').send(deps.chatContract.asyncapiText);
+    },
+
+    getDocs(_c, _req, res) {
+      res.type('text/html').send(REST_DOCS);
+    },
+
+    getAsyncApiDocs(_c, _req, res) {
+      res.type('text/html').send(CHAT_DOCS);
+    },
+
+    getDocsAsset(c, _req, res) {
+      sendDocsAsset(res, String(c.request.params.asset));
     },
   } satisfies Record<OperationId, Handler>;
 }

@@ -58,9 +58,9 @@ export async function assertMatchesContract(method: string, url: string, respons
   const documented = Object.keys(operation.responses ?? {});
   expect(documented, `${where}: status not documented for ${operation.operationId}`).toContain(String(response.status));
   const spec = (operation.responses as Record<string, { content?: Record<string, unknown> }>)[String(response.status)];
-  const mediaType = Object.keys(spec?.content ?? {})[0];
-  const contentType = response.headers.get('content-type') ?? '';
-  expect(contentType.split(';')[0], `${where}: content type`).toBe(mediaType);
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
+  expect(Object.keys(spec?.content ?? {}), `${where}: content type`).toContain(contentType);
+  const mediaType = contentType;
   if (mediaType === 'application/json') {
     const body = await response.clone().json();
     const result = backend.validator.validateResponse(body, operation.operationId!, response.status);

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import type { Response } from 'express';
+
+const require = createRequire(import.meta.url);
+
+/** The renderers' browser bundles, from their npm packages; openapi.yaml's getDocsAsset enum names them. */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'redoc.standalone.js': { file: require.resolve('redoc/bundles/redoc.standalone.js'), type: 'application/javascript' },
+  'asyncapi.standalone.js': { file: require.resolve('@asyncapi/react-component/browser/standalone/index.js'), type: 'application/javascript' },
+  'asyncapi.css': { file: require.resolve('@asyncapi/react-component/styles/default.min.css'), type: 'text/css' },
+};
+
+const page = (title: string, head: string, body: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+${head}
+</head>
+<body style="margin:0">
+${body}
+</body>
+</html>
+`;
+
+/** Redoc renders /openapi.yaml, the same bundled document the server validates with. */
+export const REST_DOCS = page(
+  'ChitChat-compatible chat-room API',
+  '',
+  `<p style="margin:0;padding:8px 16px;font-family:sans-serif">REST API below. Chat over WebSocket: <a href="/docs/asyncapi">/docs/asyncapi</a>.</p>
+<redoc spec-url="/openapi.yaml"></redoc>
+<script src="/docs/assets/redoc.standalone.js"></script>`,
+);
+
+/** The AsyncAPI React component renders /asyncapi.yaml, the document the chat server validates frames with. */
+export const CHAT_DOCS = page(
+  'ChitChat-compatible chat rooms over WebSocket',
+  '<link rel="stylesheet" href="/docs/assets/asyncapi.css">',
+  `<div id="asyncapi"></div>
+<script src="/docs/assets/asyncapi.standalone.js"></script>
+<script>
+  AsyncApiStandalone.render(
+    { schema: { url: '/asyncapi.yaml', options: { method: 'GET' } }, config: { show: { sidebar: true } } },
+    document.getElementById('asyncapi'),
+  );
+</script>`,
+);
+
+export function sendDocsAsset(res: Response, name: string): void {
+  const asset = ASSETS[name];
+  if (!asset) throw new Error(`openapi.yaml names a docs asset the server does not have: ${name}`);
+  res.type(asset.type).setHeader('Cache-Control', 'public, max-age=3600');
+  res.sendFile(asset.file);
+}

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('documentation pages', () => {
+  it('renders the REST API with Redoc from /openapi.yaml, with every script served here', async () => {
+    const page = await (await server.request('GET', '/docs')).text();
+    expect(page).toContain('<redoc spec-url="/openapi.yaml">');
+    expect(page).toContain('href="/docs/asyncapi"');
+    const scripts = [...page.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts).toEqual(['/docs/assets/redoc.standalone.js']);
+    const script = await server.request('GET', scripts[0]!);
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('renders the chat API with the AsyncAPI component from /asyncapi.yaml', async () => {
+    const page = await (await server.request('GET', '/docs/asyncapi')).text();
+    expect(page).toContain("url: '/asyncapi.yaml'");
+    for (const asset of ['/docs/assets/asyncapi.standalone.js', '/docs/assets/asyncapi.css']) {
+      expect(page).toContain(asset);
+      const response = await server.request('GET', asset);
+      expect(response.status).toBe(200);
+      expect((await response.text()).length).toBeGreaterThan(1000);
+    }
+  });
+
+  it('refuses an asset that is not one of its own (105 on asset)', async () => {
+    const response = await server.request('GET', '/docs/assets/..%2F..%2Fpackage.json');
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: number; field: string } }).error).toMatchObject({ code: 105, field: 'asset' });
+  });
+});
