@@ -26,6 +26,13 @@ export type MessageText = string;
  */
 export type RoomId = number;
 /**
+ * The message's number in its room's history, from 1, increasing.
+ *
+ * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
+ * via the `definition` "MessageSeq".
+ */
+export type MessageSeq = number;
+/**
  * Error code. 1xx: rooms, 2xx: chat clients, 3xx: sessions and tokens requests,
  * 4xx: token verification (all as in ChitChat), 6xx: request handling, 7xx: server side.
  * The message and HTTP status of each code are in `x-error-catalog`.
@@ -108,12 +115,13 @@ export interface JoinedEvent {
   room_id: RoomId;
 }
 /**
- * A message said in the room.
+ * A message said in the room, stored in its history (`seq`) before it was broadcast.
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
  * via the `definition` "SaidEvent".
  */
 export interface SaidEvent {
+  seq: MessageSeq;
   event_type: "send";
   name: UserName;
   color: Color;

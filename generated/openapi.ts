@@ -63,6 +63,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chats/{roomId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The room's numeric id, or its title (case-insensitive). */
+                roomId: components["parameters"]["RoomId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The room's chat history, newest first
+         * @description Every `send` is stored before it is broadcast. Pages go from the newest message back; pass
+         *     `next_cursor` as `cursor` for older ones. Private and hidden rooms need a bearer token for the
+         *     room. The in-memory store keeps the last 1000 messages of each room; deleting a room deletes its history.
+         */
+        get: operations["listMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chats/{roomId}/token": {
         parameters: {
             query?: never;
@@ -285,6 +310,22 @@ export interface components {
             /** Format: date-time */
             last_activity: string;
         };
+        MessagePage: {
+            /** @description Newest first. */
+            messages: components["schemas"]["ChatMessage"][];
+            /** @description Pass as `cursor` for the page of older messages; null on the oldest page. */
+            next_cursor: string | null;
+        };
+        /** @description A message from a room's history. */
+        ChatMessage: {
+            seq: components["schemas"]["MessageSeq"];
+            room_id: components["schemas"]["RoomId"];
+            name: components["schemas"]["UserName"];
+            color: components["schemas"]["Color"];
+            msg: components["schemas"]["MessageText"];
+            /** Format: date-time */
+            time: string;
+        };
         /**
          * @description `secret` is the room's password. `name` becomes the token's username; it is checked only
          *     after the secret matches (code 303 when it is missing or empty), as in ChitChat. Unknown properties are ignored.
@@ -350,6 +391,13 @@ export interface components {
          *     a longer one is refused with 105 rather than silently cut). Stored as a bcrypt hash, never returned.
          */
         Password: string;
+        /**
+         * Format: int64
+         * @description The message's number in its room's history, from 1, increasing.
+         */
+        MessageSeq: number;
+        /** @description At most 2000 characters. */
+        MessageText: string;
     };
     responses: {
         /** @description A path or query parameter has a wrong type (103) or breaks its constraints (105); unknown query parameters are refused (105). */
@@ -467,6 +515,8 @@ export interface components {
         RoomId: string;
         /** @description Rooms a page. */
         Limit: number;
+        /** @description Messages a page. */
+        MessageLimit: number;
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
     };
@@ -630,6 +680,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusOk"];
+                };
+            };
+            400: components["responses"]["BadParameters"];
+            401: components["responses"]["TokenRejected"];
+            403: components["responses"]["TokenInvalid"];
+            404: components["responses"]["RoomNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description Messages a page. */
+                limit?: components["parameters"]["MessageLimit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The room's numeric id, or its title (case-insensitive). */
+                roomId: components["parameters"]["RoomId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
                 };
             };
             400: components["responses"]["BadParameters"];

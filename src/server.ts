@@ -14,10 +14,13 @@ import { replyErrorOnSocket } from './http/reply.js';
 import { ApiError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { RoomService } from './rooms/service.js';
-import { openStore, type RoomStore } from './store/index.js';
+import { openStores, type RoomStore } from './store/index.js';
+import { MemoryMessageStore } from './store/memory-messages.js';
 
 export interface RunningServer {
   url: string;
+  /** Resolves once the store answers and the default room exists. */
+  ready: Promise<void>;
   port: number;
   server: Server;
   close(): Promise<void>;
@@ -26,12 +29,13 @@ export interface RunningServer {
 /** Node rejects some malformed requests before any handler runs; those it can name still get the JSON error body. */
 const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606 };
 
-/** Wires the store, the rules and the HTTP app, and listens. All wiring lives here. */
 export interface ServerOptions {
   logger?: Logger;
-  /** A store adapter to use instead of the one the configuration picks. */
+  /** A room store adapter to use instead of the one the configuration picks (with in-memory history). */
   store?: RoomStore;
 }
+
+/** Wires the stores, the rules, HTTP and chat, and listens. All wiring lives here. */
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -39,16 +43,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger.warn('SECRET_KEY is not set: using the development secret; tokens can be forged by anyone who reads the source');
   }
   const contract = loadContract();
-  const store = options.store ?? (await openStore(config, logger));
+  const opened = options.store
+    ? { rooms: options.store, messages: new MemoryMessageStore(), ready: Promise.resolve() }
+    : openStores(config, logger);
+  const { rooms: store, messages } = opened;
   const chatContract = await loadChatContract();
   const presence = new InMemoryPresence();
   const passwords = new Passwords(config.bcryptCost);
   const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
-  const rooms = new RoomService(store, passwords, presence);
-  await rooms.seedDefaultRoom();
+  const rooms = new RoomService(store, messages, passwords, presence);
+  // The default room is seeded once the store answers; until then requests get 503.
+  const seeded = opened.ready.then(() => rooms.seedDefaultRoom());
+  seeded.catch((err: unknown) => logger.error({ err }, 'could not seed the default room'));
+  if (!config.mongodbUri || options.store) await seeded;
+  const ready = seeded.then(() => undefined);
 
   const app = await createApp({ config, logger, contract, chatContract, rooms, store, passwords, tokens, startedAt: Date.now() });
-  const chat = new ChatServer({ limits: config.chat, contract, chat: chatContract, rooms, tokens, presence, fanout: new InProcessFanout(), logger });
+  const chat = new ChatServer({ limits: config.chat, contract, chat: chatContract, rooms, messages, tokens, presence, fanout: new InProcessFanout(), logger });
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => {
     if (req.headers.upgrade?.toLowerCase() === 'websocket') return void chat.handleUpgrade(req, socket, head);
@@ -79,6 +90,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   return {
     url: `http://${host}:${port}`,
+    ready,
     port,
     server,
     async close() {

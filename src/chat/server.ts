@@ -11,7 +11,7 @@ import { errorBody, replyErrorOnSocket } from '../http/reply.js';
 import { fieldOf, firstError } from '../http/validation-errors.js';
 import type { Logger } from '../logger.js';
 import type { RoomObserver, RoomService } from '../rooms/service.js';
-import type { StoredRoom } from '../store/store.js';
+import type { MessageStore, StoredRoom } from '../store/store.js';
 import type { RoomFanout } from './fanout.js';
 import { admit, roomIdOf, type Admission } from './handshake.js';
 import { nameKey, type Presence } from './presence.js';
@@ -22,6 +22,7 @@ export interface ChatDeps {
   contract: Contract;
   chat: ChatContract;
   rooms: RoomService;
+  messages: MessageStore;
   tokens: RoomTokens;
   presence: Presence;
   fanout: RoomFanout;
@@ -220,7 +221,9 @@ export class ChatServer implements RoomObserver {
     const at = now();
     const { room } = connection;
     await this.deps.presence.touch(room.id, joined, at);
-    await this.broadcast<SaidEvent>(room.id, { event_type: 'send', name: joined, color: color ?? connection.color, msg, time: at, room_id: room.id });
+    // Stored before it is broadcast: what the room saw is in its history, with the seq it was shown with.
+    const stored = await this.deps.messages.append({ room_id: room.id, name: joined, color: color ?? connection.color, msg, time: at });
+    await this.broadcast<SaidEvent>(room.id, { event_type: 'send', ...stored });
   }
 
   private async leave(connection: Connection, name: string): Promise<void> {

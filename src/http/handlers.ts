@@ -63,6 +63,12 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       json<Schemas['StatusOk']>(res, 200, { status: true });
     },
 
+    async listMessages(c, _req, res) {
+      const { room } = requireRoomAccess(c);
+      const query = c.request.query as { limit: number; cursor?: string };
+      json<Schemas['MessagePage']>(res, 200, await rooms.history(room, query.limit, query.cursor));
+    },
+
     async issueToken(c, _req, res) {
       const room = await rooms.resolve(roomIdOf(c));
       if (room.visibility === 'public') return json<Schemas['StatusOk']>(res, 200, { status: true });

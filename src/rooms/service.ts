@@ -2,12 +2,20 @@ import type { components } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { Presence } from '../chat/presence.js';
 import { ApiError } from '../errors.js';
-import { DuplicateTitleError, type RoomChanges, type RoomStore, type StoredRoom, type Visibility } from '../store/store.js';
+import {
+  DuplicateTitleError,
+  type MessageStore,
+  type RoomChanges,
+  type RoomStore,
+  type StoredRoom,
+  type Visibility,
+} from '../store/store.js';
 
 type Room = components['schemas']['Room'];
 type RoomCreate = components['schemas']['RoomCreate'];
 type RoomUpdate = components['schemas']['RoomUpdate'];
 type RoomPage = components['schemas']['RoomPage'];
+type MessagePage = components['schemas']['MessagePage'];
 
 export const DEFAULT_ROOM = {
   title: 'Public Chat',
@@ -40,6 +48,7 @@ export class RoomService {
 
   constructor(
     private readonly store: RoomStore,
+    private readonly messages: MessageStore,
     private readonly passwords: Passwords,
     private readonly presence: Presence,
     private readonly now: () => Date = () => new Date(),
@@ -123,6 +132,7 @@ export class RoomService {
     if (!(await this.store.delete(room.id))) throw new ApiError(101);
     for (const observer of this.observers) observer.roomDeleted(room.id);
     await this.presence.forgetRoom(room.id);
+    await this.messages.deleteRoom(room.id);
   }
 
   async list(limit: number, cursor: string | undefined): Promise<RoomPage> {
@@ -134,6 +144,14 @@ export class RoomService {
       rooms: await Promise.all(page.map((room) => this.toResource(room))),
       next_cursor: rooms.length > limit && last ? String(last.id) : null,
     };
+  }
+
+  /** A page of the room's history, newest first; `cursor` is the seq the page goes back from. */
+  async history(room: StoredRoom, limit: number, cursor: string | undefined): Promise<MessagePage> {
+    const messages = await this.messages.listBefore(room.id, cursor === undefined ? undefined : Number(cursor), limit + 1);
+    const page = messages.slice(0, limit);
+    const last = page.at(-1);
+    return { messages: page, next_cursor: messages.length > limit && last ? String(last.seq) : null };
   }
 
   /** The public shape of a room: never the password hash or the title key. */

@@ -1,15 +1,28 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { MemoryMessageStore } from './memory-messages.js';
 import { MemoryRoomStore } from './memory.js';
-import type { RoomStore } from './store.js';
+import { MongoRoomStore } from './mongo.js';
+import type { MessageStore, RoomStore } from './store.js';
 
-export type { RoomStore } from './store.js';
+export type { MessageStore, RoomStore } from './store.js';
 
-/** Picks the store adapter from the configuration. */
-export async function openStore(config: Config, logger: Logger): Promise<RoomStore> {
+export interface OpenedStores {
+  rooms: RoomStore;
+  messages: MessageStore;
+  ready: Promise<void>;
+}
+
+/**
+ * Picks the store adapter from the configuration: MongoDB when MONGODB_URI is set, else memory.
+ * `ready` resolves once the store answers; the server listens before that and answers 503 meanwhile.
+ */
+export function openStores(config: Config, logger: Logger): OpenedStores {
   if (config.mongodbUri) {
-    throw new Error('MONGODB_URI is set, but the MongoDB store is not part of this build yet; unset it to use the in-memory store');
+    logger.info({ store: 'mongo' }, 'using MongoDB (MONGODB_URI)');
+    const { store, ready } = MongoRoomStore.open(config.mongodbUri, logger);
+    return { rooms: store, messages: store, ready };
   }
   logger.info({ store: 'memory' }, 'using the embedded in-memory store: data lives in this process and is lost when it stops');
-  return new MemoryRoomStore();
+  return { rooms: new MemoryRoomStore(), messages: new MemoryMessageStore(), ready: Promise.resolve() };
 }

@@ -47,3 +47,17 @@ export interface RoomStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type ChatMessage = components['schemas']['ChatMessage'];
+export type NewMessage = Omit<ChatMessage, 'seq'>;
+
+/**
+ * Each room's chat history. `append` numbers messages per room (seq from 1, never reused); pages go
+ * from the newest back. Adapters: memory (bounded per room) and MongoDB.
+ */
+export interface MessageStore {
+  append(message: NewMessage): Promise<ChatMessage>;
+  /** Up to `limit` messages with seq < `beforeSeq` (all when undefined), newest first. */
+  listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]>;
+  deleteRoom(roomId: number): Promise<void>;
+}

@@ -23,12 +23,23 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server on a loopback port of its own, on a fresh embedded store. */
+/**
+ * A fresh database on the MongoDB-wire server of this run (`make test-mongo` sets TEST_MONGODB_URI),
+ * so that the same suites run on both stores. maxPoolSize=1: FerretDB's SQLite handler loses concurrent
+ * $inc updates across connections (one connection keeps the id counter atomic).
+ */
+export function testDatabaseUri(name = `chitchat_${process.pid}_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`): string | undefined {
+  const base = process.env.TEST_MONGODB_URI;
+  return base ? `${base.replace(/\/$/, '')}/${name}?maxPoolSize=1` : undefined;
+}
+
 export async function startTestServer(overrides: Partial<Config> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const config = loadConfig(
     { SECRET_KEY: TEST_SECRET },
-    { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...overrides },
+    { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', mongodbUri: options.store ? undefined : testDatabaseUri(), ...overrides },
   );
   const running = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
+  await running.ready;
   const proxy = process.env.CONTRACT_PROXY === '1' ? await startPrism(['proxy', running.url]) : undefined;
   const apiUrl = proxy?.url ?? running.url;
   return {

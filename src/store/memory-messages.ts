@@ -1,0 +1,31 @@
+import type { ChatMessage, MessageStore, NewMessage } from './store.js';
+
+/** The embedded history: the last `perRoom` messages of each room, in this process only. */
+export class MemoryMessageStore implements MessageStore {
+  private readonly rooms = new Map<number, { lastSeq: number; messages: ChatMessage[] }>();
+
+  constructor(private readonly perRoom = 1000) {}
+
+  async append(message: NewMessage): Promise<ChatMessage> {
+    let room = this.rooms.get(message.room_id);
+    if (!room) this.rooms.set(message.room_id, (room = { lastSeq: 0, messages: [] }));
+    const stored = { ...message, seq: ++room.lastSeq };
+    room.messages.push(stored);
+    if (room.messages.length > this.perRoom) room.messages.splice(0, room.messages.length - this.perRoom);
+    return { ...stored };
+  }
+
+  async listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]> {
+    const messages = this.rooms.get(roomId)?.messages ?? [];
+    const page: ChatMessage[] = [];
+    for (let i = messages.length - 1; i >= 0 && page.length < limit; i--) {
+      const message = messages[i]!;
+      if (beforeSeq === undefined || message.seq < beforeSeq) page.push({ ...message });
+    }
+    return page;
+  }
+
+  async deleteRoom(roomId: number): Promise<void> {
+    this.rooms.delete(roomId);
+  }
+}

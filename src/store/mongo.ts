@@ -1,0 +1,204 @@
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { StoreUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import {
+  DuplicateTitleError,
+  type ChatMessage,
+  type MessageStore,
+  type NewMessage,
+  type NewRoom,
+  type RoomChanges,
+  type RoomStore,
+  type StoredRoom,
+} from './store.js';
+
+interface RoomDoc extends Omit<StoredRoom, 'id'> {
+  _id: number;
+}
+interface CounterDoc {
+  _id: string;
+  seq: number;
+}
+
+/** Every value is stored as the string or number it is: no field is ever read as a query operator. */
+const roomSchema = new Schema<RoomDoc>(
+  {
+    _id: { type: Number, required: true },
+    title: { type: String, required: true },
+    // The case-insensitive uniqueness of titles is this index, not a read before the write.
+    titleKey: { type: String, required: true, unique: true },
+    description: { type: String, default: '' },
+    visibility: { type: String, required: true, enum: ['public', 'private', 'hidden'] },
+    passwordHash: { type: String, default: '' },
+    createdAt: { type: String, required: true },
+    updatedAt: { type: String, required: true },
+  },
+  { collection: 'rooms', versionKey: false, strict: 'throw', _id: false },
+);
+const messageSchema = new Schema<ChatMessage>(
+  {
+    room_id: { type: Number, required: true },
+    seq: { type: Number, required: true },
+    name: { type: String, required: true },
+    color: { type: String, default: '' },
+    msg: { type: String, required: true },
+    time: { type: String, required: true },
+  },
+  { collection: 'messages', versionKey: false, strict: 'throw' },
+);
+messageSchema.index({ room_id: 1, seq: -1 }, { unique: true });
+
+const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number }, { collection: 'counters', versionKey: false, _id: false });
+
+const ROOM_IDS = 'rooms';
+
+function toRoom(doc: RoomDoc | null): StoredRoom | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest };
+}
+
+/** E11000 from MongoDB; FerretDB's SQLite handler reports a unique violation on update as code 1. */
+function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: number; message?: string };
+  return e?.code === 11000 || (e?.code === 1 && /UNIQUE constraint failed/.test(e.message ?? ''));
+}
+
+function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return (
+    /MongoNetwork|ServerSelection|NotConnected|PoolCleared|TopologyClosed|MongoNetworkTimeout/.test(e?.name ?? '') ||
+    /before initial connection|Connection .* closed|connection .* closed|ECONNREFUSED|client was closed/i.test(e?.message ?? '')
+  );
+}
+
+/**
+ * Rooms and their chat history in MongoDB through mongoose (MONGODB_URI), on one connection. Room ids
+ * and each room's message numbers come from atomic counter documents and are never reused, across
+ * restarts too. Operations fail fast while the database is away (no buffering), as
+ * StoreUnavailableError, and the driver reconnects by itself when it returns.
+ */
+export class MongoRoomStore implements RoomStore, MessageStore {
+  readonly kind = 'mongo' as const;
+  private readonly rooms: Model<RoomDoc>;
+  private readonly messages: Model<ChatMessage>;
+  private readonly counters: Model<CounterDoc>;
+
+  private constructor(private readonly connection: Connection) {
+    this.rooms = connection.model<RoomDoc>('Room', roomSchema);
+    this.messages = connection.model<ChatMessage>('Message', messageSchema);
+    this.counters = connection.model<CounterDoc>('Counter', counterSchema);
+  }
+
+  /** Connects, retrying with backoff until `signal` aborts; the store answers 503 until then. */
+  static open(uri: string, logger: Logger): { store: MongoRoomStore; ready: Promise<void> } {
+    const connection = mongoose.createConnection();
+    connection.set('bufferCommands', false);
+    const store = new MongoRoomStore(connection);
+    const ready = (async () => {
+      for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5000)) {
+        try {
+          await connection.openUri(uri, { serverSelectionTimeoutMS: 3000, bufferCommands: false });
+          await Promise.all([store.rooms.init(), store.messages.init()]);
+          logger.info({ store: 'mongo' }, 'connected to MongoDB');
+          return;
+        } catch (err) {
+          logger.warn({ attempt, retryInMs: delay, err: (err as Error).message }, 'MongoDB unreachable; retrying');
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    })();
+    return { store, ready };
+  }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      if (err instanceof DuplicateTitleError) throw err;
+      if (isDuplicateKey(err)) throw new DuplicateTitleError();
+      if (isUnavailable(err) || this.connection.readyState !== 1) throw new StoreUnavailableError(err);
+      throw err;
+    }
+  }
+
+  async seed(room: NewRoom): Promise<void> {
+    await this.run(async () => {
+      // The counter document's creation is the one-time event: only its creator inserts room 1.
+      try {
+        await this.counters.create({ _id: ROOM_IDS, seq: 1 });
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000 || isDuplicateKey(err)) return;
+        throw err;
+      }
+      await this.rooms.create({ _id: 1, ...room });
+    });
+  }
+
+  async create(room: NewRoom): Promise<StoredRoom> {
+    return this.run(async () => {
+      const counter = await this.counters.findOneAndUpdate({ _id: ROOM_IDS }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
+      const doc = await this.rooms.create({ _id: counter!.seq, ...room });
+      return toRoom(doc.toObject())!;
+    });
+  }
+
+  async get(id: number): Promise<StoredRoom | null> {
+    return this.run(async () => toRoom(await this.rooms.findById(id).lean()));
+  }
+
+  async getByTitleKey(titleKey: string): Promise<StoredRoom | null> {
+    return this.run(async () => toRoom(await this.rooms.findOne({ titleKey: { $eq: titleKey } }).lean()));
+  }
+
+  async listVisible(afterId: number, limit: number): Promise<StoredRoom[]> {
+    return this.run(async () => {
+      const docs = await this.rooms.find({ _id: { $gt: afterId }, visibility: { $ne: 'hidden' } }).sort({ _id: 1 }).limit(limit).lean();
+      return docs.map((doc) => toRoom(doc)!);
+    });
+  }
+
+  async update(id: number, changes: RoomChanges): Promise<StoredRoom | null> {
+    return this.run(async () => toRoom(await this.rooms.findOneAndUpdate({ _id: id }, { $set: changes }, { new: true }).lean()));
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return this.run(async () => (await this.rooms.deleteOne({ _id: id })).deletedCount === 1);
+  }
+
+  async append(message: NewMessage): Promise<ChatMessage> {
+    return this.run(async () => {
+      const counter = await this.counters
+        .findOneAndUpdate({ _id: `messages:${message.room_id}` }, { $inc: { seq: 1 } }, { upsert: true, new: true })
+        .lean();
+      const doc = await this.messages.create({ ...message, seq: counter!.seq });
+      const { _id, ...stored } = doc.toObject() as ChatMessage & { _id: unknown };
+      return stored;
+    });
+  }
+
+  async listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]> {
+    return this.run(async () => {
+      const filter = beforeSeq === undefined ? { room_id: roomId } : { room_id: roomId, seq: { $lt: beforeSeq } };
+      return this.messages.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(limit).lean<ChatMessage[]>();
+    });
+  }
+
+  async deleteRoom(roomId: number): Promise<void> {
+    await this.run(async () => {
+      await this.messages.deleteMany({ room_id: roomId });
+      await this.counters.deleteOne({ _id: `messages:${roomId}` });
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run(async () => {
+      if (this.connection.readyState !== 1 || !this.connection.db) throw new StoreUnavailableError();
+      await this.connection.db.admin().ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
