@@ -121,7 +121,9 @@ export class ChatServer implements RoomObserver {
     connection.queue = local.subscribed.then(() => undefined);
     ws.on('pong', () => (connection.alive = true));
     ws.on('message', (data, isBinary) => {
-      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary));
+      // The rate counts frames as they arrive, however long the store takes with earlier ones.
+      const allowed = connection.bucket.take();
+      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary, allowed));
     });
     ws.on('error', (err) => {
       // ws closes the socket itself after an error (1009 for an oversized frame); log only the unexpected.
@@ -161,10 +163,10 @@ export class ChatServer implements RoomObserver {
     }
   }
 
-  private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+  private async receive(connection: Connection, data: RawData, isBinary: boolean, allowed: boolean): Promise<void> {
     if (connection.ws.readyState !== WebSocket.OPEN) return; // closing: a kicked socket says nothing more
     try {
-      if (!connection.bucket.take()) throw new FrameRefused(605);
+      if (!allowed) throw new FrameRefused(605);
       const event = this.parse(data, isBinary);
       switch (event.event_type) {
         case 'join':
