@@ -1,16 +1,79 @@
 // The benchmark harness (`make bench`): starts each server in its own process, drives it from this
 // process (HTTP, autocannon) or from bench/ws-load.mjs (WebSocket), each run bounded in time, all on
-// loopback, and writes bench/results/latest.json and latest.md. Baselines run in the same session,
-// alternated with the server under test, and every figure is also given as a ratio to its baseline.
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+// loopback, and writes latest.json and latest.md to BENCH_OUT (bench/results). Baselines run in the same
+// session, alternated run by run with the server under test after a discarded warm-up, each run started
+// only once both servers are idle and the machine quiet; figures are medians, also given as ratios to the baseline.
+// Knobs: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SWEEP_SECONDS, BENCH_CONNECTIONS, BENCH_OUT, BENCH_QUICK=1 (tiny
+// loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections, BENCH_FANOUT=1000x20,...
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { cpus, totalmem, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const env = process.env;
+const QUICK = env.BENCH_QUICK === '1';
+const setting = (name, normal, quick) => Number(env[name] || (QUICK ? quick : normal));
+const SECONDS = setting('BENCH_SECONDS', 5, 1);
+const ROUNDS = setting('BENCH_ROUNDS', 3, 1);
+const SWEEP_SECONDS = setting('BENCH_SWEEP_SECONDS', 3, 1);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 10_000, 200);
+const WARMUP_SECONDS = 1;
 const root = new URL('..', import.meta.url).pathname;
+const DEFAULT_OUT = resolve(root, 'bench/results');
+const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
+const PARTS = ['http', 'fanout', 'sweep', 'connections'];
+const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : PARTS;
+for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY: unknown part "${part}" (${PARTS.join(', ')})`);
+const FANOUT = env.BENCH_FANOUT
+  ? env.BENCH_FANOUT.split(',').map((s) => s.split('x').map(Number))
+  : QUICK
+    ? [[50, 20]]
+    : [[100, 100], [1000, 20], [1000, 50], [5000, 10]];
+const SWEEP = QUICK ? { watchers: 50, rates: [10, 20] } : { watchers: 1000, rates: [10, 20, 40, 60, 80, 100, 120] };
+const SATURATION_RULE = 'the highest rate that is lossless, reaches ≥ 95 % of the offered deliveries/s and keeps p99 ≤ 3× the p99 at the lowest rate';
+// The issue's targets, checked at 1,000 watchers × 20 msg/s and for the connections run.
+const TARGET = { watchers: 1000, rate: 20, p99Ratio: 1.25, cpuRatio: 1.18, connectionsRssMb: 200 };
+// The chat server's per-socket frame rate limit would otherwise refuse the publisher.
+const CHAT_ENV = { CHAT_RATE_PER_SECOND: '100000', CHAT_RATE_BURST: '100000' };
+const KINDS = ['server', 'baseline'];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round = (x, digits) => (x == null || !Number.isFinite(x) ? null : +x.toFixed(digits));
+const log = (...args) => console.error('bench:', ...args);
+
+function median(xs) {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Every process started here dies with the harness, however it ends.
+const children = new Set();
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1));
+
+/** Node, with the soft fd limit raised to the hard one: 10,000 sockets need it on both ends. `exec` keeps the pid. */
+function spawnNode(args, options) {
+  const child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...args], { cwd: root, ...options });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function fdLimit() {
+  const hard = /Max open files\s+\S+\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))[1];
+  return hard === 'unlimited' ? Infinity : Number(hard);
+}
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -20,30 +83,34 @@ const freePort = () =>
     });
   });
 
-async function startProcess(args, env = {}) {
+async function startProcess(args, wsPath, env = {}) {
   const port = await freePort();
-  const child = spawn(process.execPath, args(port), {
-    cwd: root,
+  const child = spawnNode(args(port), {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT: '0', LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-key-0123456789abcdef', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const exited = new Promise((r) => child.once('exit', r));
   // Ready when it accepts a connection (the server logs at warn level here, so there is no line to wait for).
-  const until = Date.now() + 20_000;
+  const until = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${args(port).join(' ')} exited with ${child.exitCode}`);
     const up = await new Promise((resolve) => {
       const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
       socket.on('error', () => resolve(false));
     });
     if (up) break;
-    if (Date.now() > until) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > until) throw new Error(`${args(port).join(' ')} did not start`);
+    await sleep(50);
   }
-  return { port, pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await within(exited, 10_000, 'a server to stop').catch(() => child.kill('SIGKILL'));
+  };
+  return { port, pid: child.pid, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}${wsPath}`, stop };
 }
-const fullServer = (env) => startProcess((port) => ['dist/src/main.js'], env);
-const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)]);
-const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)]);
+const fullServer = (env) => startProcess(() => ['dist/src/main.js'], '/chats/1/ws', env);
+const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
+const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
 
 /** utime+stime in seconds and RSS in MB of a process, from /proc. */
 function usage(pid) {
@@ -53,34 +120,82 @@ function usage(pid) {
   return { cpuSeconds: ticks / 100, rssMb: rss };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * CPU seconds the whole machine spent busy (all cores) from /proc/stat, to show load from outside the
+ * benchmark. Softirq time is left out: loopback TCP is processed there, charged to no process.
+ */
+function machineBusySeconds() {
+  const [user, nice, system, , , irq, , steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + steal) / 100;
+}
+
+/** CPU time of all the process's threads in ns, from schedstat: /proc/<pid>/stat counts 10 ms ticks, too coarse for 250 ms windows. */
+function cpuNs(pid) {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {} // a thread that ended meanwhile
+  }
+  return ns;
+}
+
+/**
+ * Waits until every process in `pids` uses under 2 % of a core over a 250 ms window and, outside quick mode,
+ * the machine as a whole under 10 % (nothing else of ours runs meanwhile, so that is someone else's load);
+ * gives up after 10 s and says which did not settle.
+ */
+async function waitIdle(pids, { share = 0.02, machineShare = QUICK ? Infinity : 0.1, windowMs = 250, maxMs = 10_000 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const before = pids.map(cpuNs);
+    const machineBefore = machineBusySeconds();
+    await sleep(windowMs);
+    const settled = pids.every((pid, i) => cpuNs(pid) - before[i] < share * windowMs * 1e6);
+    const machineQuiet = machineBusySeconds() - machineBefore < (machineShare * windowMs) / 1000;
+    const waitedMs = Date.now() - start;
+    if ((settled && machineQuiet) || waitedMs >= maxMs) return { settled, machineQuiet, waitedMs };
+  }
+}
 
 function cannon(url, opts = {}) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: 10, duration: SECONDS, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
   });
 }
-const summary = (r) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+const summary = (r) => ({
+  requests: r.requests.total,
+  requestsPerSecond: Math.round(r.requests.average),
+  p50Ms: r.latency.p50,
+  p99Ms: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors,
+});
 
 async function httpBench() {
   const results = {};
   const full = await fullServer();
   const bare = await bareHttp();
+  const idle = () => waitIdle([full.pid, bare.pid]);
   try {
     for (const [name, path] of [['getRoom', '/chats/1'], ['listRooms', '/chats']]) {
       const ours = [];
       const base = [];
-      await cannon(full.url + path, { duration: 1 }); // warm-up
-      await cannon(bare.url + path, { duration: 1 });
+      await cannon(full.url + path, { duration: WARMUP_SECONDS });
+      await cannon(bare.url + path, { duration: WARMUP_SECONDS });
       for (let i = 0; i < ROUNDS; i++) {
+        await idle();
         ours.push(summary(await cannon(full.url + path)));
+        await idle();
         base.push(summary(await cannon(bare.url + path)));
       }
       const o = ours.sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
       const b = base.sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
-      results[name] = { server: o, baseline: b, ratio: +(o.requestsPerSecond / b.requestsPerSecond).toFixed(3) };
+      results[name] = { server: o, baseline: b, ratio: round(o.requestsPerSecond / b.requestsPerSecond, 3) };
+      log(name, JSON.stringify(results[name]));
     }
     let n = 0;
+    await idle();
     results.createRoom = {
       server: summary(
         await cannon(`${full.url}/chats`, {
@@ -96,7 +211,9 @@ async function httpBench() {
       body: JSON.stringify({ title: 'Bench private', visibility: 'private', password: 'bench password' }),
     }).then((r) => r.json());
     const tokenOpts = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret: 'bench password', name: 'b' }) };
+    await idle();
     const alone = summary(await cannon(`${full.url}/chats/1`));
+    await idle();
     const [tokens, during] = await Promise.all([cannon(`${full.url}/chats/${created.id}/token`, tokenOpts), cannon(`${full.url}/chats/1`, { connections: 2 })]);
     results.issueToken = { server: summary(tokens), bcryptCost: 10 };
     results.getRoomDuringIssueToken = { alone, during: summary(during), note: 'getRoom (2 connections) while issueToken (10 connections) runs' };
@@ -107,96 +224,265 @@ async function httpBench() {
   return results;
 }
 
-function wsLoad(url, watchers, rate, seconds = SECONDS) {
-  const out = execFileSync(process.execPath, ['bench/ws-load.mjs', url, String(watchers), String(rate), String(seconds)], { cwd: root, maxBuffer: 1 << 20 });
-  return JSON.parse(out.toString().trim().split('\n').at(-1));
-}
-
-async function fanoutRun(kind, watchers, rate) {
-  const server = kind === 'server' ? await fullServer({ CHAT_RATE_PER_SECOND: '100000', CHAT_RATE_BURST: '100000' }) : await bareWs();
+/**
+ * One WebSocket run against `target`: ws-load connects its sockets, the harness waits for the servers to
+ * settle, says "go", and charges to deliveries only the server CPU spent from "go" to the results line.
+ * The connection phase's CPU (spawn to "go") is reported on its own.
+ */
+async function wsRun(target, watchers, rate, seconds, idlePids) {
+  const idleBefore = await waitIdle(idlePids);
+  const atStart = usage(target.pid);
+  const load = spawnNode(['bench/ws-load.mjs', target.wsUrl, String(watchers), String(rate), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => load.once('exit', r));
+  const lines = createInterface({ input: load.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (ms, what) => {
+    const { value, done } = await within(lines.next(), ms, `ws-load: ${what}`);
+    if (done) throw new Error(`ws-load exited before ${what} (code ${await exited})`);
+    return JSON.parse(value);
+  };
   try {
-    const url = kind === 'server' ? `${server.url.replace('http', 'ws')}/chats/1/ws` : server.url.replace('http', 'ws');
-    const before = usage(server.pid);
-    const load = wsLoad(url, watchers, rate);
-    const after = usage(server.pid);
-    const cpu = after.cpuSeconds - before.cpuSeconds;
-    return { ...load, serverCpuSeconds: +cpu.toFixed(2), cpuMicrosPerDelivery: load.deliveries ? +((cpu * 1e6) / load.deliveries).toFixed(1) : null, serverRssMb: Math.round(after.rssMb) };
+    const ready = await nextLine(60_000 + watchers * 10, 'ready');
+    const idleAtGo = await waitIdle(idlePids);
+    const atGo = usage(target.pid);
+    const busyAtGo = machineBusySeconds();
+    load.stdin.write('go\n');
+    const result = await nextLine((seconds + 30) * 1000, 'results');
+    const atEnd = usage(target.pid);
+    const busy = machineBusySeconds() - busyAtGo;
+    await within(exited, 10_000, 'ws-load to exit');
+    const cpu = atEnd.cpuSeconds - atGo.cpuSeconds;
+    return {
+      ...result,
+      joinedBy: ready.joinedBy,
+      serverCpuSeconds: round(cpu, 2),
+      cpuMicrosPerDelivery: result.deliveries ? round((cpu * 1e6) / result.deliveries, 1) : null,
+      connectCpuSeconds: round(atGo.cpuSeconds - atStart.cpuSeconds, 2),
+      serverRssMb: { before: Math.round(atStart.rssMb), connected: Math.round(atGo.rssMb), after: Math.round(atEnd.rssMb) },
+      idle: { settled: idleBefore.settled && idleAtGo.settled, machineQuiet: idleAtGo.machineQuiet, waitedMs: idleBefore.waitedMs + idleAtGo.waitedMs },
+      // Machine CPU in the window not spent by the server or ws-load (the harness's own share is small).
+      otherCpuPercent: Math.round(((busy - cpu - result.loadCpuSeconds) / (result.windowMs / 1000)) * 100),
+    };
   } finally {
-    await server.stop();
+    if (load.exitCode === null) load.kill('SIGKILL');
   }
 }
 
+/** The server under test and the bare `ws` baseline, both up for the whole of `fn`, so both stay warm. */
+async function withWsServers(fn) {
+  const targets = { server: await fullServer(CHAT_ENV), baseline: await bareWs() };
+  try {
+    return await fn(targets, [targets.server.pid, targets.baseline.pid]);
+  } finally {
+    await Promise.all(KINDS.map((k) => targets[k].stop()));
+  }
+}
+
+/** Medians over the rounds; loss is the worst round's, so that one lossy round is not hidden. */
+function medianOf(runs) {
+  const m = (get, digits = 2) => round(median(runs.map(get)), digits);
+  return {
+    deliveriesPerSecond: m((r) => r.deliveriesPerSecond, 0),
+    loss: Math.max(...runs.map((r) => r.loss)),
+    p50Ms: m((r) => r.p50Ms),
+    p99Ms: m((r) => r.p99Ms),
+    maxMs: m((r) => r.maxMs),
+    cpuMicrosPerDelivery: m((r) => r.cpuMicrosPerDelivery, 1),
+    serverCpuSeconds: m((r) => r.serverCpuSeconds),
+    connectCpuSeconds: m((r) => r.connectCpuSeconds),
+    serverRssMb: m((r) => r.serverRssMb.after, 0),
+    loadCpuPercent: m((r) => r.loadCpuPercent, 0),
+    otherCpuPercent: Math.max(...runs.map((r) => r.otherCpuPercent)),
+    settled: runs.every((r) => r.idle.settled),
+    runs,
+  };
+}
+
 async function fanoutBench() {
-  const scenarios = [
-    [100, 100],
-    [1000, 20],
-    [1000, 50],
-    [5000, 10],
-  ];
   const results = [];
-  for (const [watchers, rate] of scenarios) {
-    const runs = { server: [], baseline: [] };
-    for (let i = 0; i < ROUNDS; i++) {
-      runs.server.push(await fanoutRun('server', watchers, rate));
-      runs.baseline.push(await fanoutRun('baseline', watchers, rate));
-    }
-    const pick = (xs) => xs.sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(xs.length / 2)];
-    const s = pick(runs.server);
-    const b = pick(runs.baseline);
-    results.push({
-      watchers,
-      rate,
-      server: s,
-      baseline: b,
-      p99Ratio: s.p99Ms && b.p99Ms ? +(s.p99Ms / b.p99Ms).toFixed(2) : null,
-      cpuPerDeliveryRatio: s.cpuMicrosPerDelivery && b.cpuMicrosPerDelivery ? +(s.cpuMicrosPerDelivery / b.cpuMicrosPerDelivery).toFixed(2) : null,
+  for (const [watchers, rate] of FANOUT) {
+    await withWsServers(async (targets, pids) => {
+      for (const kind of KINDS) await wsRun(targets[kind], watchers, rate, WARMUP_SECONDS, pids); // discarded
+      const runs = { server: [], baseline: [] };
+      for (let i = 0; i < ROUNDS; i++) {
+        for (const kind of KINDS) {
+          runs[kind].push(await wsRun(targets[kind], watchers, rate, SECONDS, pids));
+          log(`fanout ${watchers}×${rate} ${kind} round ${i + 1}:`, JSON.stringify(runs[kind].at(-1)));
+        }
+      }
+      const s = medianOf(runs.server);
+      const b = medianOf(runs.baseline);
+      results.push({ watchers, rate, server: s, baseline: b, p99Ratio: round(s.p99Ms / b.p99Ms, 2), cpuPerDeliveryRatio: round(s.cpuMicrosPerDelivery / b.cpuMicrosPerDelivery, 2) });
     });
   }
   return results;
 }
 
-async function connectionsBench(count = Number(process.env.BENCH_CONNECTIONS ?? 10000)) {
+/** Rising rates at a fixed watcher count, one run each, alternated; a server leaves the sweep at its first saturated rate. */
+async function sweepBench() {
+  return withWsServers(async (targets, pids) => {
+    const { watchers, rates } = SWEEP;
+    for (const kind of KINDS) await wsRun(targets[kind], watchers, rates[0], WARMUP_SECONDS, pids); // discarded
+    const rows = { server: [], baseline: [] };
+    const saturated = { server: false, baseline: false };
+    for (const rate of rates) {
+      for (const kind of KINDS) {
+        if (saturated[kind]) continue;
+        const r = await wsRun(targets[kind], watchers, rate, SWEEP_SECONDS, pids);
+        const offered = watchers * rate;
+        const p99AtLowest = rows[kind][0]?.p99Ms ?? r.p99Ms;
+        const ok = r.loss === 0 && r.deliveriesPerSecond >= 0.95 * offered && r.p99Ms != null && r.p99Ms <= 3 * p99AtLowest;
+        const row = { rate, offered, ok, deliveriesPerSecond: r.deliveriesPerSecond, loss: r.loss, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs };
+        rows[kind].push({ ...row, cpuMicrosPerDelivery: r.cpuMicrosPerDelivery, loadCpuPercent: r.loadCpuPercent, otherCpuPercent: r.otherCpuPercent, idle: r.idle });
+        log(`sweep ${watchers}×${rate} ${kind}:`, JSON.stringify(row));
+        saturated[kind] = !ok;
+      }
+    }
+    const saturation = (kind) => {
+      const last = rows[kind].filter((r) => r.ok).at(-1);
+      // Not saturated within the sweep: the point is at or above the highest rate tried.
+      return { rate: last?.rate ?? null, deliveriesPerSecond: last?.deliveriesPerSecond ?? null, reachedWithinSweep: saturated[kind] };
+    };
+    return { watchers, seconds: SWEEP_SECONDS, rule: SATURATION_RULE, ...Object.fromEntries(KINDS.map((k) => [k, { rows: rows[k], saturation: saturation(k) }])) };
+  });
+}
+
+async function connectionsBench() {
+  // Each end holds one fd per socket, plus some for the process itself.
+  const sockets = Math.min(CONNECTIONS, fdLimit() - 100);
   const server = await fullServer();
   try {
-    const before = usage(server.pid);
-    const load = wsLoad(`${server.url.replace('http', 'ws')}/chats/1/ws`, count, 1, 1);
-    const after = usage(server.pid);
-    return { sockets: count, connectMs: load.connectMs, broadcastReceivedBy: load.deliveries, serverRssMbBefore: Math.round(before.rssMb), serverRssMbAfter: Math.round(after.rssMb), rssKbPerConnection: +(((after.rssMb - before.rssMb) * 1024) / count).toFixed(1) };
+    const r = await wsRun(server, sockets, 1, 1, [server.pid]);
+    const { before, connected, after } = r.serverRssMb;
+    return {
+      requested: CONNECTIONS,
+      sockets,
+      connectMs: r.connectMs,
+      connectCpuSeconds: r.connectCpuSeconds,
+      joinSeenBy: r.joinedBy,
+      broadcastReceivedBy: r.deliveries,
+      serverRssMbBefore: before,
+      serverRssMbConnected: connected,
+      serverRssMbAfter: after,
+      rssKbPerConnection: round(((connected - before) * 1024) / sockets, 1),
+      underRssTarget: Math.max(connected, after) < TARGET.connectionsRssMb,
+    };
   } finally {
     await server.stop();
   }
 }
 
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
-console.log('machine:', machine);
-const http = await httpBench();
-console.log('http:', JSON.stringify(http));
-const fanout = await fanoutBench();
-console.log('fanout:', JSON.stringify(fanout));
-const connections = await connectionsBench();
-console.log('connections:', JSON.stringify(connections));
+function targetsMet(fanout, connections) {
+  const f = fanout?.find((x) => x.watchers === TARGET.watchers && x.rate === TARGET.rate);
+  return {
+    ...(f && {
+      fanout1000x20: {
+        lossless: f.server.loss === 0,
+        p99Ratio: f.p99Ratio,
+        p99Met: f.p99Ratio != null && f.p99Ratio <= TARGET.p99Ratio,
+        cpuPerDeliveryRatio: f.cpuPerDeliveryRatio,
+        cpuMet: f.cpuPerDeliveryRatio != null && f.cpuPerDeliveryRatio <= TARGET.cpuRatio,
+      },
+    }),
+    ...(connections && { connectionsRssUnder200Mb: connections.underRssTarget }),
+  };
+}
 
-const results = { date: new Date().toISOString(), machine, seconds: SECONDS, rounds: ROUNDS, http, fanout, connections };
-mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-const rows = [
-  `Machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GiB, Node ${machine.node}. ${SECONDS} s a run, median of ${ROUNDS}, server and baseline alternated.`,
-  '',
-  '| HTTP | server req/s | p50 / p99 ms | baseline req/s | ratio |',
-  '|---|---|---|---|---|',
-  ...['getRoom', 'listRooms'].map((k) => `| ${k} | ${http[k].server.requestsPerSecond} | ${http[k].server.p50Ms} / ${http[k].server.p99Ms} | ${http[k].baseline.requestsPerSecond} | ${http[k].ratio} |`),
-  `| createRoom | ${http.createRoom.server.requestsPerSecond} | ${http.createRoom.server.p50Ms} / ${http.createRoom.server.p99Ms} | | |`,
-  `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | | |`,
-  `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} (p99) | | |`,
-  '',
-  '| fan-out | deliveries/s | loss | p50 / p99 / max ms | CPU µs/delivery | RSS MB | baseline deliveries/s, loss, p99, µs | p99 ratio | CPU ratio |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...fanout.map(
-    (f) =>
-      `| ${f.watchers} × ${f.rate}/s | ${f.server.deliveriesPerSecond} | ${f.server.loss} | ${f.server.p50Ms?.toFixed(1)} / ${f.server.p99Ms?.toFixed(1)} / ${f.server.maxMs?.toFixed(1)} | ${f.server.cpuMicrosPerDelivery} | ${f.server.serverRssMb} | ${f.baseline.deliveriesPerSecond}, ${f.baseline.loss}, ${f.baseline.p99Ms?.toFixed(1)}, ${f.baseline.cpuMicrosPerDelivery} | ${f.p99Ratio} | ${f.cpuPerDeliveryRatio} |`,
-  ),
-  '',
-  `Connections: ${connections.sockets} sockets in ${connections.connectMs} ms; server RSS ${connections.serverRssMbBefore} → ${connections.serverRssMbAfter} MB (${connections.rssKbPerConnection} KB each); one broadcast received by ${connections.broadcastReceivedBy}.`,
-];
-writeFileSync(`${root}bench/results/latest.md`, `${rows.join('\n')}\n`);
-console.log(rows.join('\n'));
+function render(r) {
+  const { machine: m } = r;
+  const yes = (ok) => (ok ? 'yes' : '**no**');
+  const ms = (x) => (x == null ? '–' : x.toFixed(1));
+  const rows = [
+    `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit}. ${r.date.slice(0, 10)}.`,
+    `${r.quick ? 'QUICK run (tiny loads, not a measurement). ' : ''}${r.seconds} s a run, ${r.rounds} round(s), medians; server and baseline alternated run by run after a ${WARMUP_SECONDS} s warm-up, each run started once both were idle${r.quick ? '' : ' and the machine quiet'}.`,
+  ];
+  const { http, fanout, sweep, connections, targets } = r;
+  if (http) {
+    rows.push(
+      '',
+      '| HTTP | server req/s | p50 / p99 ms | errors / non-2xx | baseline req/s | ratio |',
+      '|---|---|---|---|---|---|',
+      ...['getRoom', 'listRooms'].map((k) => `| ${k} | ${http[k].server.requestsPerSecond} | ${http[k].server.p50Ms} / ${http[k].server.p99Ms} | ${http[k].server.errors} / ${http[k].server.non2xx} | ${http[k].baseline.requestsPerSecond} | ${http[k].ratio} |`),
+      `| createRoom | ${http.createRoom.server.requestsPerSecond} | ${http.createRoom.server.p50Ms} / ${http.createRoom.server.p99Ms} | ${http.createRoom.server.errors} / ${http.createRoom.server.non2xx} | | |`,
+      `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | |`,
+      `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | |`,
+    );
+  }
+  if (fanout) {
+    const line = (label, kind, x, ratios) =>
+      `| ${label} | ${kind} | ${x.deliveriesPerSecond} | ${x.loss} | ${ms(x.p50Ms)} / ${ms(x.p99Ms)} / ${ms(x.maxMs)} | ${x.cpuMicrosPerDelivery} | ${x.connectCpuSeconds} | ${x.serverRssMb} | ${x.loadCpuPercent} | ${ratios} |`;
+    rows.push(
+      '',
+      '| fan-out | | deliveries/s | loss | p50 / p99 / max ms | server CPU µs/delivery | connect CPU s | server RSS MB | load gen CPU % | p99 / CPU vs baseline |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...fanout.flatMap((f) => [line(`${f.watchers} × ${f.rate}/s`, 'chitchat', f.server, `${f.p99Ratio} / ${f.cpuPerDeliveryRatio}`), line('', 'bare ws', f.baseline, '')]),
+    );
+    const t = targets.fanout1000x20;
+    if (t) {
+      rows.push(
+        '',
+        `Targets at ${TARGET.watchers} × ${TARGET.rate}/s: lossless ${yes(t.lossless)}; p99 ${t.p99Ratio}× the baseline's (≤ ${TARGET.p99Ratio}: ${yes(t.p99Met)}); CPU per delivery ${t.cpuPerDeliveryRatio}× (≤ ${TARGET.cpuRatio}: ${yes(t.cpuMet)}).`,
+      );
+    }
+  }
+  if (sweep) {
+    const cell = (x) => (x ? `${x.deliveriesPerSecond} | ${x.loss} | ${ms(x.p99Ms)} | ${x.ok ? 'ok' : '**saturated**'}` : '– | – | – | –');
+    const point = (s) => (s.rate == null ? 'none (the lowest rate already fails)' : `${s.reachedWithinSweep ? '' : '≥ '}${s.rate} msg/s (${s.deliveriesPerSecond} deliveries/s)`);
+    rows.push(
+      '',
+      `| sweep, ${sweep.watchers} watchers, ${sweep.seconds} s | offered/s | chitchat deliveries/s | loss | p99 ms | | bare ws deliveries/s | loss | p99 ms | |`,
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...SWEEP.rates
+        .filter((rate) => KINDS.some((k) => sweep[k].rows.some((x) => x.rate === rate)))
+        .map((rate) => `| ${rate} msg/s | ${sweep.watchers * rate} | ${cell(sweep.server.rows.find((x) => x.rate === rate))} | ${cell(sweep.baseline.rows.find((x) => x.rate === rate))} |`),
+      '',
+      `Saturation point (${sweep.rule}): chitchat ${point(sweep.server.saturation)}, bare ws ${point(sweep.baseline.saturation)}.`,
+    );
+  }
+  if (connections) {
+    const c = connections;
+    rows.push(
+      '',
+      `Connections: ${c.sockets} sockets${c.sockets < c.requested ? ` (of ${c.requested} asked; fd limit)` : ''} connected in ${c.connectMs} ms (server CPU ${c.connectCpuSeconds} s); ` +
+        `server RSS ${c.serverRssMbBefore} → ${c.serverRssMbConnected} MB connected (${c.rssKbPerConnection} KB each), ${c.serverRssMbAfter} MB after the broadcast; ` +
+        `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
+    );
+  }
+  const wsRuns = [...(fanout ?? []).flatMap((f) => [...f.server.runs, ...f.baseline.runs]), ...(sweep ? KINDS.flatMap((k) => sweep[k].rows) : [])];
+  const unsettled = wsRuns.filter((x) => !x.idle.settled).length;
+  if (unsettled) rows.push('', `${unsettled} WebSocket run(s) started without the servers going idle within 10 s (see latest.json).`);
+  const disturbed = wsRuns.filter((x) => x.otherCpuPercent > 10);
+  if (disturbed.length) {
+    const worst = Math.max(...disturbed.map((x) => x.otherCpuPercent));
+    rows.push('', `**Other load on the machine** during ${disturbed.length} WebSocket run(s), up to ${worst} % of a core: these figures are disturbed.`);
+  }
+  return rows.join('\n');
+}
+
+/** The last table in README.md, between its markers; only for a full run into bench/results. */
+function updateReadme(table) {
+  const path = join(root, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) return log('README.md has no bench markers; not updated');
+  writeFileSync(path, `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`);
+}
+
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, fdLimit: fdLimit() };
+log('machine:', JSON.stringify(machine));
+const results = { date: new Date().toISOString(), quick: QUICK, machine, seconds: SECONDS, rounds: ROUNDS };
+if (ONLY.includes('http')) results.http = await httpBench();
+if (ONLY.includes('fanout')) results.fanout = await fanoutBench();
+if (ONLY.includes('sweep')) results.sweep = await sweepBench();
+if (ONLY.includes('connections')) results.connections = await connectionsBench();
+results.targets = targetsMet(results.fanout, results.connections);
+
+const table = render(results);
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(OUT, 'latest.md'), `${table}\n`);
+if (!QUICK && OUT === DEFAULT_OUT && ONLY.length === PARTS.length && !env.BENCH_FANOUT) updateReadme(table);
+console.log(table);
+process.exit(0);

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { Response } from 'express';
+import { send } from './reply.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,9 +49,13 @@ export const CHAT_DOCS = page(
 </script>`,
 );
 
-export function sendDocsAsset(res: Response, name: string): void {
+/** Read on first request, not at start: most servers never show their docs, and the bundles weigh megabytes. */
+const loaded = new Map<string, Promise<Buffer>>();
+
+export async function sendDocsAsset(res: ServerResponse, name: string): Promise<void> {
   const asset = ASSETS[name];
   if (!asset) throw new Error(`openapi.yaml names a docs asset the server does not have: ${name}`);
-  res.type(asset.type).setHeader('Cache-Control', 'public, max-age=3600');
-  res.sendFile(asset.file);
+  let bytes = loaded.get(name);
+  if (!bytes) loaded.set(name, (bytes = readFile(asset.file)));
+  send(res, 200, asset.type, await bytes, { 'Cache-Control': 'public, max-age=3600' });
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Handler } from 'openapi-backend';
 import type { components, operations } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
 import type { RoomStore } from '../store/store.js';
 import { CHAT_DOCS, REST_DOCS, sendDocsAsset } from './docs.js';
+import { send, sendJson } from './reply.js';
 import { requireRoomAccess } from './room-access.js';
 
 type Schemas = components['schemas'];
@@ -24,11 +25,12 @@ export interface HandlerDeps {
   startedAt: number;
 }
 
-type OperationHandler = (c: Context, req: Request, res: Response) => Promise<void> | void;
+type OperationHandler = (c: Context, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-function json<T>(res: Response, status: number, body: T): void {
-  res.status(status).json(body);
-}
+/** A response body of the schema the operation declares. */
+const json = <T>(res: ServerResponse, status: number, body: T) => sendJson(res, status, body);
+const YAML = 'application/yaml; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
 
 /** One handler per operationId in openapi.yaml; openapi-backend refuses to start if one is missing. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
@@ -43,7 +45,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
-      res.location(`/chats/${room.id}`);
+      res.setHeader('Location', `/chats/${room.id}`);
       json<Schemas['Room']>(res, 201, await rooms.toResource(room));
     },
 
@@ -104,23 +106,23 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     getOpenApiDocument(_c, _req, res) {
-      res.type('application/yaml').send(contract.openapiText);
+      send(res, 200, YAML, contract.openapiText);
     },
 
     getAsyncApiDocument(_c, _req, res) {
-      res.type('application/yaml').send(deps.chatContract.asyncapiText);
+      send(res, 200, YAML, deps.chatContract.asyncapiText);
     },
 
     getDocs(_c, _req, res) {
-      res.type('text/html').send(REST_DOCS);
+      send(res, 200, HTML, REST_DOCS);
     },
 
     getAsyncApiDocs(_c, _req, res) {
-      res.type('text/html').send(CHAT_DOCS);
+      send(res, 200, HTML, CHAT_DOCS);
     },
 
     getDocsAsset(c, _req, res) {
-      sendDocsAsset(res, String(c.request.params.asset));
+      return sendDocsAsset(res, String(c.request.params.asset));
     },
   } satisfies Record<OperationId, Handler>;
 }

@@ -1,6 +1,5 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Response } from 'express';
 import type { components } from '../../generated/openapi.js';
 import type { Contract } from '../contract/document.js';
 import type { ApiError } from '../errors.js';
@@ -15,12 +14,22 @@ export function errorBody(contract: Contract, error: ApiError): { status: number
   };
 }
 
-export function replyError(res: Response, contract: Contract, error: ApiError): void {
-  const { status, body } = errorBody(contract, error);
-  res.status(status).json(body);
+/** A complete response in one write; Node leaves the body out for HEAD. Headers set earlier (Allow, Location) stay. */
+export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
-/** The same answer written on a bare socket: refused upgrades and requests Node rejects before express. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+export function replyError(res: ServerResponse, contract: Contract, error: ApiError): void {
+  const { status, body } = errorBody(contract, error);
+  sendJson(res, status, body);
+}
+
+/** The same answer written on a bare socket: refused upgrades and requests Node rejects before any handler. */
 export function replyErrorOnSocket(socket: Duplex, contract: Contract, error: ApiError, headers: Record<string, string> = {}): void {
   const { status, body } = errorBody(contract, error);
   const text = JSON.stringify(body);

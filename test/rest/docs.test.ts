@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -34,5 +37,29 @@ describe('documentation pages', () => {
     const response = await server.request('GET', '/docs/assets/..%2F..%2Fpackage.json');
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: number; field: string } }).error).toMatchObject({ code: 105, field: 'asset' });
+  });
+});
+
+describe('static directory (ChitChat Static)', () => {
+  it('serves files of the configured directory under /static/, and nothing outside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chitchat-static-'));
+    writeFileSync(join(dir, 'hello.txt'), 'hello from static');
+    const withStatic = await startTestServer({ staticDir: dir });
+    try {
+      const file = await fetch(`${withStatic.url}/static/hello.txt`);
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await file.text()).toBe('hello from static');
+      for (const path of ['/static/missing.txt', '/static/%2e%2e/package.json', '/static/..%2Fpackage.json']) {
+        const response = await fetch(`${withStatic.url}${path}`);
+        expect(response.status).toBe(404);
+        expect(((await response.json()) as { error: { code: number } }).error.code).toBe(601);
+      }
+    } finally {
+      await withStatic.close();
+      rmSync(dir, { recursive: true });
+    }
+    const without = await fetch(`${server.url}/static/hello.txt`);
+    expect(without.status).toBe(404);
   });
 });

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The benchmark harness itself, in quick mode (tiny loads, ~1 minute): every scenario runs against the
+ * built server and its baseline and reports real figures. Nothing here asserts on speed.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const RUN_MS = 120_000;
+
+interface Side {
+  deliveriesPerSecond: number;
+  loss: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuMicrosPerDelivery: number;
+  connectCpuSeconds: number;
+  serverRssMb: number;
+}
+interface HttpSummary {
+  requests: number;
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+interface SweepSide {
+  rows: { rate: number; ok: boolean; deliveriesPerSecond: number; loss: number }[];
+  saturation: { rate: number | null; deliveriesPerSecond: number | null; reachedWithinSweep: boolean };
+}
+interface Results {
+  quick: boolean;
+  machine: { cpus: number; node: string; fdLimit: number };
+  http: Record<'getRoom' | 'listRooms', { server: HttpSummary; baseline: HttpSummary; ratio: number }> &
+    Record<'createRoom' | 'issueToken', { server: HttpSummary }>;
+  fanout: { watchers: number; rate: number; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
+  sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
+  connections: { sockets: number; connectMs: number; broadcastReceivedBy: number; serverRssMbConnected: number; rssKbPerConnection: number };
+}
+
+/** `node bench/run.mjs`, bounded: SIGTERM (the harness then kills its servers) if it overruns. */
+function runHarness(env: Record<string, string>): Promise<{ code: number | null; stdout: string; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bench/run.mjs'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), (output += c.toString())));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_MS);
+    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, stdout, output })));
+  });
+}
+
+const contents = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+
+describe('bench/run.mjs (BENCH_QUICK=1)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-'));
+  const untouched = [join(root, 'bench/results/latest.json'), join(root, 'bench/results/latest.md'), join(root, 'README.md')];
+  const before = untouched.map(contents);
+  let run: Awaited<ReturnType<typeof runHarness>>;
+  let results: Results;
+
+  beforeAll(async () => {
+    expect(existsSync(join(root, 'dist/src/main.js')), 'run `make build` first').toBe(true);
+    run = await runHarness({ BENCH_QUICK: '1', BENCH_OUT: out });
+    expect(run.code, run.output).toBe(0);
+    results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
+  }, RUN_MS + 10_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes the table with the machine line to BENCH_OUT and stdout, and nothing into bench/results or README.md', () => {
+    const table = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(table).toMatch(/^Machine: \d+ × /);
+    expect(run.stdout).toContain(table.trim());
+    expect(results.quick).toBe(true);
+    expect(results.machine.cpus).toBeGreaterThan(0);
+    expect(untouched.map(contents)).toEqual(before);
+  });
+
+  it('counts HTTP requests, with no errors and no non-2xx on getRoom', () => {
+    for (const name of ['getRoom', 'listRooms'] as const) {
+      for (const side of [results.http[name].server, results.http[name].baseline]) {
+        expect(side.requests).toBeGreaterThan(0);
+        expect(side.errors).toBe(0);
+        expect(side.non2xx).toBe(0);
+      }
+      expect(results.http[name].ratio).toBeGreaterThan(0);
+    }
+    expect(results.http.createRoom.server.requests).toBeGreaterThan(0);
+    expect(results.http.issueToken.server.requests).toBeGreaterThan(0);
+  });
+
+  it('fans out losslessly at a trivial load, on the server and on the baseline, with every figure measured', () => {
+    expect(results.fanout).toHaveLength(1);
+    const f = results.fanout[0]!;
+    for (const side of [f.server, f.baseline]) {
+      expect(side.loss).toBe(0);
+      expect(side.deliveriesPerSecond).toBeGreaterThan(0);
+      for (const figure of [side.p50Ms, side.p99Ms, side.maxMs, side.cpuMicrosPerDelivery, side.connectCpuSeconds, side.serverRssMb]) {
+        expect(figure).toBeTypeOf('number');
+      }
+      expect(side.p50Ms).toBeLessThanOrEqual(side.p99Ms);
+      expect(side.p99Ms).toBeLessThanOrEqual(side.maxMs);
+    }
+    expect(f.p99Ratio).toBeGreaterThan(0);
+    expect(f.cpuPerDeliveryRatio).toBeGreaterThan(0);
+  });
+
+  it('sweeps rates for both and reports a saturation entry for each, with its rule', () => {
+    expect(results.sweep.rule).toMatch(/lossless/);
+    for (const side of [results.sweep.server, results.sweep.baseline]) {
+      expect(side.rows.length).toBeGreaterThan(0);
+      expect(side.rows[0]!.loss).toBe(0);
+      expect(side.saturation).toHaveProperty('rate');
+      expect(side.saturation).toHaveProperty('reachedWithinSweep');
+    }
+  });
+
+  it('connects every socket, and every socket receives the broadcast', () => {
+    const c = results.connections;
+    expect(c.sockets).toBe(200);
+    expect(c.broadcastReceivedBy).toBe(c.sockets);
+    expect(c.connectMs).toBeTypeOf('number');
+    expect(c.serverRssMbConnected).toBeGreaterThan(0);
+    expect(c.rssKbPerConnection).toBeTypeOf('number');
+  });
+});
