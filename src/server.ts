@@ -45,7 +45,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const contract = loadContract();
   const opened = options.store
     ? { rooms: options.store, messages: new MemoryMessageStore(), ready: Promise.resolve() }
-    : openStores(config, logger);
+    : await openStores(config, logger);
   const { rooms: store, messages } = opened;
   const chatContract = await loadChatContract();
   const presence = new InMemoryPresence();

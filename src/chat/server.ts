@@ -61,6 +61,8 @@ class FrameRefused extends Error {
 }
 
 const now = () => new Date().toISOString();
+/** One options object for every broadcast send: the frame is text, sent as the Buffer it was encoded to once. */
+const TEXT = { binary: false } as const;
 
 /**
  * Chat over WebSocket on the REST server's port: admission at the upgrade, frames validated by
@@ -159,7 +161,7 @@ export class ChatServer implements RoomObserver {
   private deliver(connections: Set<Connection>, frame: string): void {
     const data = Buffer.from(frame);
     for (const connection of connections) {
-      if (this.hasRoom(connection, data.length)) connection.ws.send(data, { binary: false });
+      if (this.hasRoom(connection, data.length)) connection.ws.send(data, TEXT);
     }
   }
 

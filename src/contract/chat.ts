@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Parser, type AsyncAPIDocumentInterface } from '@asyncapi/parser';
+import { Worker } from 'node:worker_threads';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { configureAjv } from './ajv.js';
 import { projectRoot } from './document.js';
@@ -13,7 +14,6 @@ export interface CloseCode {
 export type CloseCodeName = 'roomDeleted' | 'tokenRevoked' | 'frameTooLarge' | 'slowReader' | 'shuttingDown';
 
 export interface ChatContract {
-  document: AsyncAPIDocumentInterface;
   /** The bundled document as served at /asyncapi.yaml. */
   asyncapiText: string;
   /** A validator for each frame a client may send, by its `event_type`. */
@@ -23,32 +23,72 @@ export interface ChatContract {
 
 export class ChatContractError extends Error {}
 
+/** The parts of a parsed (dereferenced) AsyncAPI 3 document the server reads. */
+interface ParsedAsyncApi {
+  operations?: Record<string, { action?: string; messages?: { name?: string; payload?: { properties?: { event_type?: { const?: string } } } }[] }>;
+  channels?: Record<string, { 'x-close-codes'?: Record<CloseCodeName, CloseCode> }>;
+}
+interface Diagnostic {
+  severity: number;
+  message: string;
+  path: (string | number)[];
+}
+
+/**
+ * @asyncapi/parser (with its Spectral rulesets) costs the process about 70 MB of memory it never gives
+ * back, for a parse done once at start. It runs in a worker thread instead, whose memory goes with it,
+ * and sends back the dereferenced document as plain data. CommonJS in a string: a worker cannot load
+ * this TypeScript module when it runs from source under the tests.
+ */
+const PARSE_IN_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Parser } = require(workerData.parser);
+new Parser().parse(workerData.text, { source: workerData.source }).then(
+  ({ document, diagnostics }) => parentPort.postMessage({
+    json: document ? document.json() : null,
+    diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, path: d.path })),
+  }),
+  (err) => parentPort.postMessage({ json: null, diagnostics: [{ severity: 0, message: String(err), path: [] }] }),
+);`;
+
+async function parseInWorker(text: string, source: string): Promise<{ json: ParsedAsyncApi | null; diagnostics: Diagnostic[] }> {
+  const parser = createRequire(import.meta.url).resolve('@asyncapi/parser');
+  const worker = new Worker(PARSE_IN_WORKER, { eval: true, workerData: { parser, text, source } });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new ChatContractError(`the AsyncAPI parser stopped with exit code ${code}`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 /** Parses and checks an AsyncAPI document; exported for tests, the server uses `loadChatContract`. */
 export async function parseChatContract(source: string): Promise<ChatContract> {
   const asyncapiText = readFileSync(source, 'utf8');
-  const { document, diagnostics } = await new Parser().parse(asyncapiText, { source });
+  const { json, diagnostics } = await parseInWorker(asyncapiText, source);
   const errors = diagnostics.filter((d) => d.severity === 0);
-  if (!document || errors.length) {
+  if (!json || errors.length) {
     const details = errors.map((d) => `${d.message} at ${d.path.join('.') || '/'}`).join('; ');
     throw new ChatContractError(`asyncapi.yaml is not a valid AsyncAPI document: ${details}`);
   }
 
   const ajv = configureAjv(new Ajv({ strict: false, allErrors: true, verbose: true }));
   const clientFrames = new Map<string, ValidateFunction>();
-  for (const operation of document.operations().all().filter((op) => op.action() === 'receive')) {
-    for (const message of operation.messages().all()) {
-      const schema = message.payload()?.json() as { properties?: { event_type?: { const?: string } } } | undefined;
+  for (const operation of Object.values(json.operations ?? {}).filter((op) => op.action === 'receive')) {
+    for (const message of operation.messages ?? []) {
+      const schema = message.payload;
       const eventType = schema?.properties?.event_type?.const;
-      if (!schema || !eventType) throw new ChatContractError(`asyncapi.yaml: message ${message.id()} has no event_type const`);
+      if (!schema || !eventType) throw new ChatContractError(`asyncapi.yaml: message ${message.name ?? '(unnamed)'} has no event_type const`);
       clientFrames.set(eventType, ajv.compile(schema));
     }
   }
 
-  const closeCodes = document.channels().get('room')?.extensions().get('x-close-codes')?.value() as
-    | Record<CloseCodeName, CloseCode>
-    | undefined;
+  const closeCodes = json.channels?.room?.['x-close-codes'];
   if (!closeCodes) throw new ChatContractError('asyncapi.yaml: channel room has no x-close-codes');
-  return { document, asyncapiText, clientFrames, closeCodes };
+  return { asyncapiText, clientFrames, closeCodes };
 }
 
 let cached: Promise<ChatContract> | undefined;

@@ -44,6 +44,9 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
   const api = new OpenAPI31Backend({
     definition: structuredClone(contract.openapi) as never,
     strict: true,
+    // Response validators are never used at run time (tests check responses against the spec), so they
+    // are not compiled; request validators are compiled right after init, below.
+    quick: true,
     coerceTypes: true,
     // verbose: errors carry their parentSchema, where `x-error-field` may name the field to report.
     // allErrors: so a wrong type can be reported ahead of a conditional rule Ajv happened to check first.
@@ -78,6 +81,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
     },
   });
   await api.init();
+  for (const operation of api.router.getOperations()) api.validator.getRequestValidatorsForOperation(operation.operationId!);
   return api;
 }
 

@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { MemoryMessageStore } from './memory-messages.js';
 import { MemoryRoomStore } from './memory.js';
-import { MongoRoomStore } from './mongo.js';
 import type { MessageStore, RoomStore } from './store.js';
 
 export type { MessageStore, RoomStore } from './store.js';
@@ -16,10 +15,12 @@ export interface OpenedStores {
 /**
  * Picks the store adapter from the configuration: MongoDB when MONGODB_URI is set, else memory.
  * `ready` resolves once the store answers; the server listens before that and answers 503 meanwhile.
+ * mongoose is loaded only when it is used: on the memory store it would cost ~15 MB for nothing.
  */
-export function openStores(config: Config, logger: Logger): OpenedStores {
+export async function openStores(config: Config, logger: Logger): Promise<OpenedStores> {
   if (config.mongodbUri) {
     logger.info({ store: 'mongo' }, 'using MongoDB (MONGODB_URI)');
+    const { MongoRoomStore } = await import('./mongo.js');
     const { store, ready } = MongoRoomStore.open(config.mongodbUri, logger);
     return { rooms: store, messages: store, ready };
   }

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureAjv } from '../../src/contract/ajv.js';
-import { loadChatContract } from '../../src/contract/chat.js';
 import { TestSocket, wsUrl } from '../support/chat.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { loadAsyncApiDocument } from '../support/asyncapi.js';
 
 /**
  * Property-based fuzzing of the chat socket from asyncapi.yaml: frames are generated from the client
@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 type Schema = { type?: string; const?: unknown; properties?: Record<string, Schema>; required?: string[]; maxLength?: number; minLength?: number; allOf?: Schema[] };
 
-const { document } = await loadChatContract();
+const document = await loadAsyncApiDocument();
 const ajv = configureAjv(new Ajv({ strict: false }));
 const clientSchemas = new Map<string, Schema>();
 for (const op of document.operations().all().filter((o) => o.action() === 'receive')) {

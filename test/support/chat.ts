@@ -3,14 +3,14 @@ import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientEvent, ServerEvent } from '../../generated/asyncapi.js';
 import { configureAjv } from '../../src/contract/ajv.js';
-import { loadChatContract } from '../../src/contract/chat.js';
+import { loadAsyncApiDocument } from './asyncapi.js';
 
 /**
  * Every frame the server sends in a test goes through `assertServerEvent`: it must be one of the
  * messages of asyncapi.yaml's `send` operations and match that message's payload schema.
  */
 const serverEvents = await (async () => {
-  const { document } = await loadChatContract();
+  const document = await loadAsyncApiDocument();
   const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
   const validators = new Map<string, ValidateFunction>();
   for (const operation of document.operations().all().filter((op) => op.action() === 'send')) {
