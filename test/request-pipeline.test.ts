@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { OpenAPIRouter, OpenAPIValidator, type Request } from 'openapi-backend';
+import { OpenAPIBackend, OpenAPIRouter, OpenAPIValidator, type Context, type Request } from 'openapi-backend';
 import { describe, expect, it } from 'vitest';
 import { loadContract } from '../src/contract/document.js';
 import { configureAjv } from '../src/contract/ajv.js';
@@ -11,7 +11,7 @@ import { CompiledRouter } from '../src/contract/router.js';
 // must route, parse and validate exactly as upstream does, for every operation of our document and for
 // requests that fit none of them.
 // Dereferenced, as openapi-backend hands it to its router and validator after init.
-const definition = (await new OpenAPI31Backend({ definition: structuredClone(loadContract().openapi) as never }).init()).definition;
+const definition = (await new OpenAPI31Backend({ definition: structuredClone(loadContract().openapi) as never, quick: true }).init()).definition;
 const upstream = new OpenAPIRouter({ definition });
 const compiled = new CompiledRouter({ definition });
 
@@ -83,7 +83,7 @@ describe('CompiledRouter', () => {
 });
 
 describe('installRequestValidation', () => {
-  const options = { coerceTypes: true, ajvOpts: { verbose: true, allErrors: true, useDefaults: true }, customizeAjv: configureAjv as never };
+  const options = { coerceTypes: true, lazyCompileValidators: true, ajvOpts: { verbose: true, allErrors: true, useDefaults: true }, customizeAjv: configureAjv as never };
   const reference = new OpenAPIValidator({ definition, router: upstream, ...options });
   const lean = new OpenAPIValidator({ definition, router: compiled, ...options });
   installRequestValidation(lean, compiled);
@@ -97,6 +97,49 @@ describe('installRequestValidation', () => {
         expect(actual).toEqual(expected);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('OpenAPI31Backend.handleRequest', () => {
+  class UpstreamBackend extends OpenAPIBackend {
+    override validateDefinition() {
+      return this.document;
+    }
+  }
+  const options = { definition: structuredClone(loadContract().openapi) as never, strict: true, quick: true, coerceTypes: true, ajvOpts: { verbose: true, allErrors: true, useDefaults: true }, customizeAjv: configureAjv as never };
+  // Every handler answers with what it saw, so two backends that differ anywhere answer differently.
+  const seen = (label: string) => (c: Context) => ({
+    label,
+    operationId: c.operation?.operationId,
+    request: c.request && { method: c.request.method, path: c.request.path, params: c.request.params, query: c.request.query, requestBody: c.request.requestBody },
+    security: c.security,
+    errors: c.validation?.errors?.map((e) => `${e.instancePath} ${e.keyword}`),
+  });
+  const security = (c: Context) => {
+    const header = String(c.request.headers.authorization ?? '');
+    if (header.includes('throw')) throw new Error('rejected');
+    return header.includes('ok') ? { user: 'u' } : header.includes('error') ? { error: 'bad token' } : false;
+  };
+  async function backend(Backend: new (opts: typeof options) => OpenAPIBackend) {
+    const api = new Backend(options);
+    await api.init();
+    for (const op of api.router.getOperations()) api.register(op.operationId!, seen(op.operationId!));
+    api.register({ notFound: seen('notFound'), methodNotAllowed: seen('methodNotAllowed'), validationFail: seen('validationFail'), unauthorizedHandler: seen('unauthorized') });
+    api.registerSecurityHandler('roomToken', security);
+    api.registerSecurityHandler('chitchatAuthorization', security);
+    return api;
+  }
+  const settle = (p: Promise<unknown>) => p.then((value) => ({ value }), (err: Error) => ({ error: err.message }));
+
+  it('answers every request with the handler, context and errors upstream gives', async () => {
+    const [reference, ours] = await Promise.all([backend(UpstreamBackend), backend(OpenAPI31Backend)]);
+    const withAuth = fc.tuple(requestArb, fc.constantFrom(undefined, 'Bearer ok', 'Bearer throw', 'Bearer error', 'Bearer no')).map(([req, auth]) => (auth ? { ...req, headers: { ...req.headers, authorization: auth } } : req));
+    await fc.assert(
+      fc.asyncProperty(withAuth, async (req) => {
+        expect(await settle(ours.handleRequest(structuredClone(req)))).toEqual(await settle(reference.handleRequest(structuredClone(req))));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
