@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { configureAjv } from './ajv.js';
@@ -37,22 +38,24 @@ interface Diagnostic {
 /**
  * @asyncapi/parser (with its Spectral rulesets) costs the process about 70 MB of memory it never gives
  * back, for a parse done once at start. It runs in a worker thread instead, whose memory goes with it,
- * and sends back the dereferenced document as plain data. CommonJS in a string: a worker cannot load
- * this TypeScript module when it runs from source under the tests.
+ * and sends back the dereferenced document as plain data. JS in a string: a worker cannot load this
+ * TypeScript module when it runs from source under the tests. Only import(), no require: an eval worker
+ * inherits the parent's flags, and under --input-type=module it runs as ESM, where require is undefined.
  */
 const PARSE_IN_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Parser } = require(workerData.parser);
-new Parser().parse(workerData.text, { source: workerData.source }).then(
-  ({ document, diagnostics }) => parentPort.postMessage({
-    json: document ? document.json() : null,
-    diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, path: d.path })),
-  }),
-  (err) => parentPort.postMessage({ json: null, diagnostics: [{ severity: 0, message: String(err), path: [] }] }),
-);`;
+import('node:worker_threads').then(async ({ parentPort, workerData }) => {
+  const { Parser } = (await import(workerData.parser)).default;
+  await new Parser().parse(workerData.text, { source: workerData.source }).then(
+    ({ document, diagnostics }) => parentPort.postMessage({
+      json: document ? document.json() : null,
+      diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, path: d.path })),
+    }),
+    (err) => parentPort.postMessage({ json: null, diagnostics: [{ severity: 0, message: String(err), path: [] }] }),
+  );
+});`;
 
 async function parseInWorker(text: string, source: string): Promise<{ json: ParsedAsyncApi | null; diagnostics: Diagnostic[] }> {
-  const parser = createRequire(import.meta.url).resolve('@asyncapi/parser');
+  const parser = pathToFileURL(createRequire(import.meta.url).resolve('@asyncapi/parser')).href;
   const worker = new Worker(PARSE_IN_WORKER, { eval: true, workerData: { parser, text, source } });
   try {
     return await new Promise((resolve, reject) => {
