@@ -24,7 +24,7 @@ function planOf(operation: Operation): Plan {
 /**
  * openapi-backend's OpenAPIValidator.validateRequest, with its lodash traversals replaced by a plan made
  * once per operation: the same Ajv validators, the same parameters object, the same errors and coerced
- * request (test/router.test.ts compares the two). Under load the upstream version was a quarter of a
+ * request (test/request-pipeline.test.ts compares the two). Under load the upstream version was a quarter of a
  * getRoom's CPU. Installed on the validator instance, whose compiled validators it reuses.
  */
 export function installRequestValidation(validator: OpenAPIValidator, router: OpenAPIRouter): void {
