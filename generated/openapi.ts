@@ -145,7 +145,8 @@ export interface paths {
         };
         /**
          * Liveness and readiness
-         * @description 200 when the server runs and its store answers; 503 (code 701) when the store does not.
+         * @description 200 when the server runs and its store answers, and so does Redis when instances share live state
+         *     through it (`REDIS_URL`); 503 (code 701) when either does not. A load balancer can route on it.
          */
         get: operations["getHealth"];
         put?: never;
@@ -354,10 +355,20 @@ export interface components {
             /** @constant */
             status: true;
             /**
-             * @description Which store holds the data.
+             * @description Which store holds rooms and history.
              * @enum {string}
              */
             store: "memory" | "mongo";
+            /**
+             * @description Where fan-out, presence, room events and rate limits live. `redis` when several instances share them.
+             * @enum {string}
+             */
+            live: "memory" | "redis";
+            /**
+             * Format: uuid
+             * @description This server process, among the instances of one service; new at every start.
+             */
+            instance: string;
             uptime_s: number;
         };
         /**
@@ -500,7 +511,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The store does not answer (701); try again later. */
+        /** @description The store, or the Redis that instances share, does not answer (701); try again later. */
         StoreUnavailable: {
             headers: {
                 [name: string]: unknown;

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
+import proxyaddr from 'proxy-addr';
 
 /** The development secret; a server started with it in production refuses to run. */
 export const DEVELOPMENT_SECRET = 'development-secret-change-me-0123456789';
@@ -25,6 +26,14 @@ export interface Config {
   rateLimit: number;
   rateLimitWindowMs: number;
   mongodbUri: string | undefined;
+  /** Redis for the live state several instances share; unset, it stays in this process. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel: several deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long a presence entry outlives the last sign of its instance: a crashed instance's users leave after it. */
+  presenceTtlMs: number;
+  /** The proxies whose X-Forwarded-For names the client (proxy-addr's trust list); empty: the socket's peer is the client. */
+  trustProxy: string[];
   logLevel: string;
   chat: ChatLimits;
 }
@@ -36,6 +45,8 @@ export interface ChatLimits {
   rateBurst: number;
   pingIntervalMs: number;
   maxBufferedBytes: number;
+  /** How long a message waits for a lower one before the gap is filled from the store or given up. */
+  gapTimeoutMs: number;
 }
 
 interface ConfigFile {
@@ -112,6 +123,10 @@ export function loadConfig(
     rateLimit: integer(merged, 'RATE_LIMIT', 600),
     rateLimitWindowMs: integer(merged, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
     mongodbUri: merged.MONGODB_URI || undefined,
+    redisUrl: merged.REDIS_URL || undefined,
+    redisKeyPrefix: merged.REDIS_KEY_PREFIX ?? 'chitchat:',
+    presenceTtlMs: integer(merged, 'PRESENCE_TTL_MS', 20_000, 1000),
+    trustProxy: (merged.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: merged.LOG_LEVEL || 'info',
     chat: {
       maxFrameBytes: integer(merged, 'CHAT_MAX_FRAME_BYTES', 16 * 1024, 64),
@@ -119,11 +134,23 @@ export function loadConfig(
       rateBurst: integer(merged, 'CHAT_RATE_BURST', 20, 1),
       pingIntervalMs: integer(merged, 'CHAT_PING_INTERVAL_MS', 30_000, 10),
       maxBufferedBytes: integer(merged, 'CHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
+      gapTimeoutMs: integer(merged, 'CHAT_GAP_TIMEOUT_MS', 2000, 10),
     },
     ...overrides,
   };
   if (config.production && config.usingDevelopmentSecret) {
     throw new ConfigError('SECRET_KEY is not set: refusing to start with the development secret in production');
+  }
+  try {
+    proxyaddr.compile(config.trustProxy);
+  } catch (err) {
+    throw new ConfigError(`TRUST_PROXY: ${(err as Error).message}`);
+  }
+  if (config.redisUrl && !config.mongodbUri) {
+    throw new ConfigError(
+      'REDIS_URL is set without MONGODB_URI: several instances would each keep their own rooms in memory. ' +
+        'Set MONGODB_URI to the MongoDB they share, or unset REDIS_URL to run one instance on the embedded store.',
+    );
   }
   if (config.secretKey.length < 24) {
     throw new ConfigError('SECRET_KEY must be at least 24 characters');

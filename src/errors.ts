@@ -14,10 +14,21 @@ export class ApiError extends Error {
   }
 }
 
-/** The store cannot be reached; answered with code 701. */
+/** A backing service (the database, or Redis for shared live state) does not answer; answered with code 701. */
 export class StoreUnavailableError extends Error {
   constructor(cause?: unknown) {
     super('store unavailable', { cause });
     this.name = 'StoreUnavailableError';
   }
+}
+
+/**
+ * The one mapping of failures to what a client is told, for REST, upgrades and chat frames alike: an
+ * ApiError as it is, an unavailable store as 701, anything else (a bug) as 702. `unexpected` is true for
+ * the last, which deserves an error log; the others are the client's or the infrastructure's.
+ */
+export function failureOf(err: unknown): { error: ApiError; unexpected: boolean } {
+  if (err instanceof ApiError) return { error: err, unexpected: false };
+  if (err instanceof StoreUnavailableError) return { error: new ApiError(701), unexpected: false };
+  return { error: new ApiError(702), unexpected: true };
 }

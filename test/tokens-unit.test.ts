@@ -15,6 +15,7 @@ const room: StoredRoom = {
   passwordHash: '$2b$04$abcdefghijklmnopqrstuuJ0yQ0r8m1Dg1YJ7rWwA3nC2l6b6K0y',
   createdAt: '2020-01-01T00:00:00.000Z',
   updatedAt: '2020-01-01T00:00:00.000Z',
+  revision: 0,
 };
 const key = `${SECRET}${room.passwordHash}${room.id}`;
 const tokens = new RoomTokens(SECRET, 3600);

@@ -4,6 +4,13 @@ import type { StoredRoom } from '../store/store.js';
 
 const ALGORITHM = 'HS256';
 
+/** The token of an Authorization header: ChitChat took `Bearer <t>`, `Token <t>` or a bare token. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const parts = header.trim().split(/\s+/);
+  return parts.length > 1 ? parts[1] : parts[0] || undefined;
+}
+
 export interface RoomClaims {
   username: string;
   room_id: number;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { RoomClaims, RoomTokens } from '../auth/tokens.js';
+import { bearerToken, type RoomClaims, type RoomTokens } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
-import { bearerToken } from '../http/room-access.js';
+import { needsToken } from '../rooms/access.js';
 import type { StoredRoom } from '../store/store.js';
 
 /** asyncapi.yaml's channel address, /chats/{roomId}/ws. */
@@ -38,7 +38,7 @@ function offeredProtocols(req: IncomingMessage): string[] {
  */
 export function admit(room: StoredRoom, req: IncomingMessage, tokens: RoomTokens): Admission {
   const protocols = offeredProtocols(req);
-  if (room.visibility === 'public') return { token: null, claims: null, protocol: protocols[0] ?? null };
+  if (!needsToken(room)) return { token: null, claims: null, protocol: protocols[0] ?? null };
   const authorization = req.headers.authorization;
   const candidates: { token: string; protocol: string | null }[] = [
     ...protocols.map((p) => ({ token: p, protocol: p })),

@@ -2,22 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import bodyParser from 'body-parser';
 import type { Context, OpenAPIBackend } from 'openapi-backend';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import proxyaddr from 'proxy-addr';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
 import typeIs from 'type-is';
 import { configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
+import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
-import { ApiError, StoreUnavailableError } from '../errors.js';
+import type { RateLimiterOptions } from '../engines/index.js';
+import { ApiError, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { needsToken } from '../rooms/access.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
 import { replyError } from './reply.js';
 import { roomTokenSecurityHandler, type RoomAccess } from './room-access.js';
-import { toApiError } from './validation-errors.js';
 
 export interface AppDeps extends HandlerDeps {
   config: Config;
   logger: Logger;
+  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -62,7 +66,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
     // ChitChat authorized before it read the body: a request without a valid token learns nothing about its body.
     postSecurityHandler: (c: Context) => {
       const access = c.security?.roomToken as RoomAccess | undefined;
-      if (access && 'room' in access && access.room && access.room.visibility !== 'public' && access.tokenError) {
+      if (access && 'room' in access && access.room && needsToken(access.room) && access.tokenError) {
         throw access.tokenError;
       }
     },
@@ -100,8 +104,12 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const api = await createApiBackend(deps);
   const readJson = bodyParser.json({ limit: config.bodyLimitBytes, strict: false, type: JSON_TYPES, inflate: false });
   const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false }) : null;
+  // Shared by every instance when the engines are Redis: N instances still give one limit per client.
   const limiter =
-    config.rateLimit > 0 ? new RateLimiterMemory({ points: config.rateLimit, duration: config.rateLimitWindowMs / 1000 }) : null;
+    config.rateLimit > 0 ? deps.rateLimiter({ name: 'rest', points: config.rateLimit, durationSeconds: config.rateLimitWindowMs / 1000 }) : null;
+  // X-Forwarded-For names the client only when it comes from a proxy TRUST_PROXY lists.
+  const trusted = config.trustProxy.length ? proxyaddr.compile(config.trustProxy) : null;
+  const clientAddress = (req: IncomingMessage) => (trusted ? proxyaddr(req, trusted) : (req.socket.remoteAddress ?? ''));
 
   /** One line per request: method, path, status and time only; headers and bodies stay out of the log. */
   function logOnClose(req: IncomingMessage, res: ServerResponse): void {
@@ -124,7 +132,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
 
     if (limiter && (path === '/chats' || path.startsWith('/chats/'))) {
       try {
-        await limiter.consume(req.socket.remoteAddress ?? '');
+        await limiter.consume(clientAddress(req));
       } catch (refusal) {
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
         res.setHeader('Retry-After', Math.ceil(refusal.msBeforeNext / 1000));
@@ -176,18 +184,15 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
       res.destroy();
       return;
     }
-    if (err instanceof ApiError) return replyError(res, contract, err);
     const bodyError = err as { type?: string; status?: number };
     if (bodyError.type === 'request.aborted') return void res.destroy();
     const known = bodyError.type ? BODY_ERRORS[bodyError.type] : undefined;
     if (known) return replyError(res, contract, known);
     if (bodyError.type && bodyError.status && bodyError.status < 500) return replyError(res, contract, new ApiError(103));
-    if (err instanceof StoreUnavailableError) {
-      logger.warn({ err }, 'store unavailable');
-      return replyError(res, contract, new ApiError(701));
-    }
-    logger.error({ err, req: { method: req.method, url: req.url } }, 'unhandled error');
-    replyError(res, contract, new ApiError(702));
+    const { error, unexpected } = failureOf(err);
+    if (unexpected) logger.error({ err, req: { method: req.method, url: req.url } }, 'unhandled error');
+    else if (error.code === 701) logger.warn({ err }, 'store unavailable');
+    replyError(res, contract, error);
   }
 
   return (req, res) => {

@@ -7,7 +7,8 @@ import type { ChatContract } from '../contract/chat.js';
 import type { Contract } from '../contract/document.js';
 import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
-import type { RoomStore } from '../store/store.js';
+import type { Engines } from '../engines/index.js';
+import { needsToken } from '../rooms/access.js';
 import { CHAT_DOCS, REST_DOCS, sendDocsAsset } from './docs.js';
 import { send, sendJson } from './reply.js';
 import { requireRoomAccess } from './room-access.js';
@@ -19,9 +20,11 @@ export interface HandlerDeps {
   contract: Contract;
   chatContract: ChatContract;
   rooms: RoomService;
-  store: RoomStore;
+  engines: Pick<Engines, 'kind' | 'ping'>;
   passwords: Passwords;
   tokens: RoomTokens;
+  /** This process among several: in /health, for operators behind a load balancer. */
+  instanceId: string;
   startedAt: number;
 }
 
@@ -34,7 +37,7 @@ const HTML = 'text/html; charset=utf-8';
 
 /** One handler per operationId in openapi.yaml; openapi-backend refuses to start if one is missing. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
-  const { rooms, tokens, passwords, store, contract } = deps;
+  const { rooms, tokens, passwords, engines, contract } = deps;
   const roomIdOf = (c: Context) => String(c.request.params.roomId);
 
   return {
@@ -73,7 +76,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     async issueToken(c, _req, res) {
       const room = await rooms.resolve(roomIdOf(c));
-      if (room.visibility === 'public') return json<Schemas['StatusOk']>(res, 200, { status: true });
+      if (!needsToken(room)) return json<Schemas['StatusOk']>(res, 200, { status: true });
       const { secret, name } = c.request.requestBody as Schemas['TokenRequest'];
       if (!(await passwords.matches(secret, room.passwordHash))) throw new ApiError(304, 'secret');
       if (!name) throw new ApiError(303, 'name');
@@ -97,10 +100,12 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     async getHealth(_c, _req, res) {
-      await store.ping();
+      await engines.ping();
       json<Schemas['Health']>(res, 200, {
         status: true,
-        store: store.kind,
+        store: engines.kind.store,
+        live: engines.kind.live,
+        instance: deps.instanceId,
         uptime_s: (Date.now() - deps.startedAt) / 1000,
       });
     },

@@ -1,6 +1,7 @@
 import type { Context } from 'openapi-backend';
-import type { RoomClaims, RoomTokens } from '../auth/tokens.js';
+import { bearerToken, type RoomClaims, type RoomTokens } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
+import { needsToken } from '../rooms/access.js';
 import type { RoomService } from '../rooms/service.js';
 import type { StoredRoom } from '../store/store.js';
 
@@ -9,13 +10,6 @@ export interface RoomAccess {
   room: StoredRoom | null;
   claims: RoomClaims | null;
   tokenError: ApiError | null;
-}
-
-/** ChitChat took `Bearer <t>`, `Token <t>` or a bare token in Authorization. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const parts = header.trim().split(/\s+/);
-  return parts.length > 1 ? parts[1] : parts[0] || undefined;
 }
 
 /**
@@ -58,7 +52,7 @@ export function requireRoomAccess(c: Context): { room: StoredRoom; claims: RoomC
   if (!result) throw new Error('roomToken security handler did not run');
   if ('error' in result) throw result.error;
   if (!result.room) throw new ApiError(101);
-  if (result.room.visibility === 'public') return { room: result.room, claims: null };
+  if (!needsToken(result.room)) return { room: result.room, claims: null };
   if (result.tokenError) throw result.tokenError;
   return { room: result.room, claims: result.claims };
 }

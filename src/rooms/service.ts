@@ -1,7 +1,7 @@
 import type { components } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
-import type { Presence } from '../chat/presence.js';
 import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import {
   DuplicateTitleError,
   type MessageStore,
@@ -10,6 +10,10 @@ import {
   type StoredRoom,
   type Visibility,
 } from '../store/store.js';
+import { needsToken } from './access.js';
+import type { RoomChange, RoomEvents } from './events.js';
+import { foldName } from './names.js';
+import type { Presence } from './presence.js';
 
 type Room = components['schemas']['Room'];
 type RoomCreate = components['schemas']['RoomCreate'];
@@ -22,47 +26,35 @@ export const DEFAULT_ROOM = {
   description: 'This is the default chat, available to everyone!',
 } as const;
 
-/** Case-insensitive identity of a title: "Ｃhat" and "chat" are the same room. */
-export function titleKey(title: string): string {
-  return title.normalize('NFKC').toLowerCase();
-}
-
-/**
- * Told of changes that end sessions: the chat layer closes sockets of deleted rooms and revoked tokens.
- * In-process: with several instances these notices travel over the shared fan-out (not built yet).
- */
-export interface RoomObserver {
-  roomUpdated(room: StoredRoom): void;
-  roomDeleted(roomId: number): void;
-}
-
 /** Path segments made only of digits are ids; the spec forbids such titles. */
 const ID_PATTERN = /^[0-9]{1,15}$/;
+
+export interface RoomServiceDeps {
+  store: RoomStore;
+  messages: MessageStore;
+  passwords: Passwords;
+  presence: Presence;
+  events: RoomEvents;
+  logger: Logger;
+  now?: () => Date;
+}
 
 /**
  * The rules of rooms. Input has already passed the spec's schemas, so what is checked here is only
  * what a schema cannot say: uniqueness, existence, and rules that depend on the stored room.
  */
 export class RoomService {
-  private readonly observers: RoomObserver[] = [];
+  private readonly now: () => Date;
 
-  constructor(
-    private readonly store: RoomStore,
-    private readonly messages: MessageStore,
-    private readonly passwords: Passwords,
-    private readonly presence: Presence,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  observe(observer: RoomObserver): void {
-    this.observers.push(observer);
+  constructor(private readonly deps: RoomServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
   }
 
   async seedDefaultRoom(): Promise<void> {
     const at = this.now().toISOString();
-    await this.store.seed({
+    await this.deps.store.seed({
       ...DEFAULT_ROOM,
-      titleKey: titleKey(DEFAULT_ROOM.title),
+      titleKey: foldName(DEFAULT_ROOM.title),
       visibility: 'public',
       passwordHash: '',
       createdAt: at,
@@ -72,24 +64,31 @@ export class RoomService {
 
   /** The room with this id or (case-insensitive) title; 101 when there is none. */
   async resolve(idOrTitle: string): Promise<StoredRoom> {
-    const room = ID_PATTERN.test(idOrTitle)
-      ? await this.store.get(Number(idOrTitle))
-      : await this.store.getByTitleKey(titleKey(idOrTitle));
+    const room = ID_PATTERN.test(idOrTitle) ? await this.find(Number(idOrTitle)) : await this.deps.store.getByTitleKey(foldName(idOrTitle));
     if (!room) throw new ApiError(101);
     return room;
+  }
+
+  /** The room with this id as stored now, or null once it is deleted. */
+  find(id: number): Promise<StoredRoom | null> {
+    return this.deps.store.get(id);
+  }
+
+  /** A room that needs no token has no password; the others keep a bcrypt hash of theirs. */
+  private passwordHashFor(visibility: Visibility, password: string | undefined): Promise<string> {
+    return needsToken({ visibility }) ? this.deps.passwords.hash(password ?? '') : Promise.resolve('');
   }
 
   async create(input: RoomCreate): Promise<StoredRoom> {
     const visibility = input.visibility.toLowerCase() as Visibility;
     const at = this.now().toISOString();
-    const passwordHash = visibility === 'public' ? '' : await this.passwords.hash(input.password ?? '');
     try {
-      return await this.store.create({
+      return await this.deps.store.create({
         title: input.title,
-        titleKey: titleKey(input.title),
+        titleKey: foldName(input.title),
         description: input.description ?? '',
         visibility,
-        passwordHash,
+        passwordHash: await this.passwordHashFor(visibility, input.password),
         createdAt: at,
         updatedAt: at,
       });
@@ -103,41 +102,54 @@ export class RoomService {
     const visibility = input.visibility.toLowerCase() as Visibility;
     const changes: RoomChanges = {
       title: input.title,
-      titleKey: titleKey(input.title),
+      titleKey: foldName(input.title),
       description: input.description ?? '',
       visibility,
       updatedAt: this.now().toISOString(),
     };
     // The hash is written only when it changes, so a concurrent password change is never undone.
-    if (visibility === 'public') {
+    if (!needsToken({ visibility })) {
       if (room.passwordHash) changes.passwordHash = '';
     } else if (input.password) {
-      changes.passwordHash = await this.passwords.hash(input.password);
+      changes.passwordHash = await this.passwordHashFor(visibility, input.password);
     } else if (!room.passwordHash) {
       // A public room becoming private or hidden has no password to keep.
       throw new ApiError(105, 'password');
     }
+    let updated: StoredRoom | null;
     try {
-      const updated = await this.store.update(room.id, changes);
-      if (!updated) throw new ApiError(101);
-      for (const observer of this.observers) observer.roomUpdated(updated);
-      return updated;
+      updated = await this.deps.store.update(room.id, changes);
     } catch (err) {
       if (err instanceof DuplicateTitleError) throw new ApiError(102, 'title');
       throw err;
     }
+    if (!updated) throw new ApiError(101);
+    await this.announce({ roomId: room.id, revision: updated.revision });
+    return updated;
   }
 
   async delete(room: StoredRoom): Promise<void> {
-    if (!(await this.store.delete(room.id))) throw new ApiError(101);
-    for (const observer of this.observers) observer.roomDeleted(room.id);
-    await this.presence.forgetRoom(room.id);
-    await this.messages.deleteRoom(room.id);
+    if (!(await this.deps.store.delete(room.id))) throw new ApiError(101);
+    await this.announce({ roomId: room.id, revision: null });
+    await this.deps.presence.forgetRoom(room.id);
+    await this.deps.messages.deleteRoom(room.id);
+  }
+
+  /**
+   * Tells every instance, which closes the sockets the change ends. The change is stored already: if
+   * the notice cannot go out, instances re-read their rooms when the bus is back, so it is logged, not failed.
+   */
+  private async announce(change: RoomChange): Promise<void> {
+    try {
+      await this.deps.events.publish(change);
+    } catch (err) {
+      this.deps.logger.warn({ err, ...change }, 'could not announce a room change; instances catch up when the bus is back');
+    }
   }
 
   async list(limit: number, cursor: string | undefined): Promise<RoomPage> {
     const afterId = cursor === undefined ? 0 : Number(cursor);
-    const rooms = await this.store.listVisible(afterId, limit + 1);
+    const rooms = await this.deps.store.listVisible(afterId, limit + 1);
     const page = rooms.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -148,13 +160,13 @@ export class RoomService {
 
   /** A page of the room's history, newest first; `cursor` is the seq the page goes back from. */
   async history(room: StoredRoom, limit: number, cursor: string | undefined): Promise<MessagePage> {
-    const messages = await this.messages.listBefore(room.id, cursor === undefined ? undefined : Number(cursor), limit + 1);
+    const messages = await this.deps.messages.listBefore(room.id, cursor === undefined ? undefined : Number(cursor), limit + 1);
     const page = messages.slice(0, limit);
     const last = page.at(-1);
     return { messages: page, next_cursor: messages.length > limit && last ? String(last.seq) : null };
   }
 
-  /** The public shape of a room: never the password hash or the title key. */
+  /** The public shape of a room: never the password hash, the title key or the revision. */
   async toResource(room: StoredRoom): Promise<Room> {
     return {
       id: room.id,
@@ -163,7 +175,7 @@ export class RoomService {
       visibility: room.visibility,
       createdAt: room.createdAt,
       updatedAt: room.updatedAt,
-      users: await this.presence.usersIn(room.id),
+      users: await this.deps.presence.usersIn(room.id),
     };
   }
 }

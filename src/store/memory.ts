@@ -13,7 +13,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async create(room: NewRoom): Promise<StoredRoom> {
     if (this.idsByTitleKey.has(room.titleKey)) throw new DuplicateTitleError();
-    const stored = { ...room, id: ++this.lastId };
+    const stored = { ...room, id: ++this.lastId, revision: 0 };
     this.rooms.set(stored.id, stored);
     this.idsByTitleKey.set(stored.titleKey, stored.id);
     return { ...stored };
@@ -49,6 +49,7 @@ export class MemoryRoomStore implements RoomStore {
       this.idsByTitleKey.set(changes.titleKey, id);
     }
     Object.assign(room, changes);
+    room.revision++;
     return { ...room };
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -32,6 +33,7 @@ const roomSchema = new Schema<RoomDoc>(
     passwordHash: { type: String, default: '' },
     createdAt: { type: String, required: true },
     updatedAt: { type: String, required: true },
+    revision: { type: Number, default: 0 },
   },
   { collection: 'rooms', versionKey: false, strict: 'throw', _id: false },
 );
@@ -55,7 +57,8 @@ const ROOM_IDS = 'rooms';
 function toRoom(doc: RoomDoc | null): StoredRoom | null {
   if (!doc) return null;
   const { _id, ...rest } = doc;
-  return { id: _id, ...rest };
+  // Rooms stored before revisions existed have none: they are at their first.
+  return { id: _id, ...rest, revision: rest.revision ?? 0 };
 }
 
 /** E11000 from MongoDB; FerretDB's SQLite handler reports a unique violation on update as code 1. */
@@ -83,6 +86,8 @@ export class MongoRoomStore implements RoomStore, MessageStore {
   private readonly rooms: Model<RoomDoc>;
   private readonly messages: Model<ChatMessage>;
   private readonly counters: Model<CounterDoc>;
+  /** Aborted by close(): the connect loop stops retrying. */
+  private readonly closing = new AbortController();
 
   private constructor(private readonly connection: Connection) {
     this.rooms = connection.model<RoomDoc>('Room', roomSchema);
@@ -90,23 +95,25 @@ export class MongoRoomStore implements RoomStore, MessageStore {
     this.counters = connection.model<CounterDoc>('Counter', counterSchema);
   }
 
-  /** Connects, retrying with backoff until `signal` aborts; the store answers 503 until then. */
+  /** Connects, retrying with backoff until it succeeds or the store is closed; the store answers 503 until then. */
   static open(uri: string, logger: Logger): { store: MongoRoomStore; ready: Promise<void> } {
     const connection = mongoose.createConnection();
     connection.set('bufferCommands', false);
     const store = new MongoRoomStore(connection);
     const ready = (async () => {
-      for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5000)) {
+      for (let attempt = 1, delay = 250; !store.closing.signal.aborted; attempt++, delay = Math.min(delay * 2, 5000)) {
         try {
           await connection.openUri(uri, { serverSelectionTimeoutMS: 3000, bufferCommands: false });
           await Promise.all([store.rooms.init(), store.messages.init()]);
           logger.info({ store: 'mongo' }, 'connected to MongoDB');
           return;
         } catch (err) {
+          if (store.closing.signal.aborted) break;
           logger.warn({ attempt, retryInMs: delay, err: (err as Error).message }, 'MongoDB unreachable; retrying');
-          await new Promise((r) => setTimeout(r, delay));
+          await sleep(delay, undefined, { signal: store.closing.signal }).catch(() => undefined);
         }
       }
+      throw new StoreUnavailableError(new Error('the store was closed before MongoDB answered'));
     })();
     return { store, ready };
   }
@@ -131,14 +138,14 @@ export class MongoRoomStore implements RoomStore, MessageStore {
         if ((err as { code?: number }).code === 11000 || isDuplicateKey(err)) return;
         throw err;
       }
-      await this.rooms.create({ _id: 1, ...room });
+      await this.rooms.create({ _id: 1, ...room, revision: 0 });
     });
   }
 
   async create(room: NewRoom): Promise<StoredRoom> {
     return this.run(async () => {
       const counter = await this.counters.findOneAndUpdate({ _id: ROOM_IDS }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
-      const doc = await this.rooms.create({ _id: counter!.seq, ...room });
+      const doc = await this.rooms.create({ _id: counter!.seq, ...room, revision: 0 });
       return toRoom(doc.toObject())!;
     });
   }
@@ -159,7 +166,7 @@ export class MongoRoomStore implements RoomStore, MessageStore {
   }
 
   async update(id: number, changes: RoomChanges): Promise<StoredRoom | null> {
-    return this.run(async () => toRoom(await this.rooms.findOneAndUpdate({ _id: id }, { $set: changes }, { new: true }).lean()));
+    return this.run(async () => toRoom(await this.rooms.findOneAndUpdate({ _id: id }, { $set: changes, $inc: { revision: 1 } }, { new: true }).lean()));
   }
 
   async delete(id: number): Promise<boolean> {
@@ -199,6 +206,7 @@ export class MongoRoomStore implements RoomStore, MessageStore {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.connection.close();
   }
 }

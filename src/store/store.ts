@@ -14,10 +14,12 @@ export interface StoredRoom {
   passwordHash: string;
   createdAt: string;
   updatedAt: string;
+  /** 0 when created, one more on every update: which version of the room a socket was admitted to. */
+  revision: number;
 }
 
-export type NewRoom = Omit<StoredRoom, 'id'>;
-export type RoomChanges = Partial<Omit<StoredRoom, 'id' | 'createdAt'>>;
+export type NewRoom = Omit<StoredRoom, 'id' | 'revision'>;
+export type RoomChanges = Partial<Omit<StoredRoom, 'id' | 'createdAt' | 'revision'>>;
 
 /** Another room already has this title (compared by titleKey). */
 export class DuplicateTitleError extends Error {
@@ -28,8 +30,9 @@ export class DuplicateTitleError extends Error {
 }
 
 /**
- * Where rooms live. Adapters: memory (the default) and, later, MongoDB.
+ * Where rooms live. Adapters: memory (the default) and MongoDB.
  * Ids come from a counter that never goes back, so a deleted room's id is never reused.
+ * `update` raises the room's revision by one, in the same write.
  * Methods throw StoreUnavailableError when the backing service does not answer.
  */
 export interface RoomStore {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap } from '@chitchat/client';
-import { OwnFerretDB } from '../support/ferretdb.js';
+import { startFerretDB } from '../support/local-server.js';
 import { startTestServer } from '../support/server.js';
 import { refusedUpgrade, TestSocket, wsUrl } from '../support/chat.js';
 
 /** MongoDB through the whole server: restarts keep everything; an outage gives 503s and heals itself. */
 describe.skipIf(!process.env.FERRETDB_BIN)('the MongoDB store under the server', () => {
-  let db: OwnFerretDB;
+  let db: Awaited<ReturnType<typeof startFerretDB>>;
   beforeAll(async () => {
-    db = await OwnFerretDB.start();
+    db = await startFerretDB();
   });
   afterAll(() => db.stop());
 

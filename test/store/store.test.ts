@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { titleKey } from '../../src/rooms/service.js';
+import { foldName as titleKey } from '../../src/rooms/names.js';
 import { MemoryRoomStore } from '../../src/store/memory.js';
 import { MemoryMessageStore } from '../../src/store/memory-messages.js';
 import { MongoRoomStore } from '../../src/store/mongo.js';

@@ -1,7 +1,8 @@
 import { createChitChatClient, type ChitChatClient } from '@chitchat/client';
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
+import { loadConfig, type ChatLimits, type Config } from '../../src/config.js';
+import type { ChitChatOptions } from '../../src/chitchat.js';
+import { listen, type RunningServer } from '../../src/server.js';
 import { assertMatchesContract, contractCheck } from './contract.js';
 import { startPrism } from './prism.js';
 
@@ -33,12 +34,23 @@ export function testDatabaseUri(name = `chitchat_${process.pid}_${Date.now()}_${
   return base ? `${base.replace(/\/$/, '')}/${name}?maxPoolSize=1` : undefined;
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}, options: ServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig(
-    { SECRET_KEY: TEST_SECRET },
-    { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', mongodbUri: options.store ? undefined : testDatabaseUri(), ...overrides },
-  );
-  const running = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
+/**
+ * The Redis of this run (`make test-redis` sets TEST_REDIS_URL, with a MongoDB-wire server beside it),
+ * with a key prefix of the test server's own, so that servers sharing one Redis share nothing else.
+ */
+export function testRedis(): Pick<Config, 'redisUrl' | 'redisKeyPrefix'> {
+  const url = process.env.TEST_REDIS_URL;
+  return { redisUrl: url || undefined, redisKeyPrefix: `test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:` };
+}
+
+export type TestConfig = Partial<Omit<Config, 'chat'>> & { chat?: Partial<ChatLimits> };
+
+export async function startTestServer(overrides: TestConfig = {}, options: ChitChatOptions = {}): Promise<TestServer> {
+  const { chat, ...rest } = overrides;
+  const shared = options.store ? { mongodbUri: undefined, redisUrl: undefined } : { mongodbUri: testDatabaseUri(), ...testRedis() };
+  const base = loadConfig({ SECRET_KEY: TEST_SECRET }, { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...shared, ...rest });
+  const config: Config = { ...base, chat: { ...base.chat, ...chat } };
+  const running = await listen(config, { logger: pino({ level: 'silent' }), ...options });
   await running.ready;
   const proxy = process.env.CONTRACT_PROXY === '1' ? await startPrism(['proxy', running.url]) : undefined;
   const apiUrl = proxy?.url ?? running.url;

@@ -1,0 +1,177 @@
+import type { ClientEvent, JoinedEvent, LeftEvent, SaidEvent } from '../../generated/asyncapi.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { needsToken } from '../rooms/access.js';
+import { foldName } from '../rooms/names.js';
+import type { Presence, RoomUser } from '../rooms/presence.js';
+import type { ChatMessage, MessageStore, StoredRoom } from '../store/store.js';
+import type { Broker } from './broker.js';
+
+/** One connection as the chat rules see it; the socket itself stays with the session. */
+export interface Participant {
+  /** Unique across instances: the owner of its presence entry. */
+  readonly id: string;
+  room: StoredRoom;
+  /** The token's username in private and hidden rooms; null in public rooms. */
+  readonly tokenUser: string | null;
+  /** The name joined under; null before `join` and after leaving. */
+  name: string | null;
+  color: string;
+}
+
+type EventType = ClientEvent['event_type'];
+type Handler<K extends EventType> = (participant: Participant, event: Extract<ClientEvent, { event_type: K }>) => Promise<void>;
+
+export interface ChatServiceDeps {
+  messages: MessageStore;
+  presence: Presence;
+  broker: Broker;
+  logger: Logger;
+  /** How long a message waits for a lower one before the gap is filled from the store or given up. */
+  gapTimeoutMs: number;
+}
+
+/** How many missing messages one repair looks at; a longer gap takes several rounds. */
+const REPAIR_BATCH = 100;
+
+const now = () => new Date().toISOString();
+const saidFrame = (message: ChatMessage) => JSON.stringify({ event_type: 'send', ...message } satisfies SaidEvent);
+
+/**
+ * The chat rules, ChitChat's join, send and leave, with no socket in sight: who may join under which
+ * name, what is stored and broadcast, and who is told of a departure. Refusals are ApiErrors, which the
+ * session sends back to the one connection as `error` events.
+ */
+export class ChatService {
+  /** Every client event of asyncapi.yaml has its handler: a new one fails to compile until it does. */
+  private readonly handlers: { [K in EventType]: Handler<K> } = {
+    join: (p, e) => this.join(p, e.name, e.color ?? ''),
+    send: (p, e) => this.say(p, e.name, e.msg, e.color),
+    leave: (p, e) => this.leave(p, e.name),
+  };
+  private readonly repairs = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  handle(participant: Participant, event: ClientEvent): Promise<void> {
+    return (this.handlers[event.event_type] as Handler<EventType>)(participant, event as never);
+  }
+
+  /** Before this instance delivers a room's messages: the broker learns the last one stored. */
+  async openRoom(roomId: number): Promise<void> {
+    const [latest] = await this.deps.messages.listBefore(roomId, undefined, 1);
+    await this.deps.broker.open(roomId, latest?.seq ?? 0);
+  }
+
+  private async join(participant: Participant, name: string, color: string): Promise<void> {
+    if (participant.name !== null) throw new ApiError(301, 'event_type');
+    const { room } = participant;
+    if (needsToken(room) && (participant.tokenUser === null || foldName(participant.tokenUser) !== foldName(name))) {
+      throw new ApiError(204, 'name');
+    }
+    const at = now();
+    const { joined, departed } = await this.deps.presence.join(room.id, participant.id, { username: name, color, last_activity: at });
+    await this.announceDepartures(room.id, departed);
+    if (!joined) throw new ApiError(202, 'name');
+    participant.name = name;
+    participant.color = color;
+    try {
+      await this.broadcast<JoinedEvent>(room.id, { event_type: 'join', name, color, msg: `${name} entered the room.`, time: at, room_id: room.id });
+    } catch (err) {
+      // Nobody was told: the join did not happen, and the client may try it again.
+      participant.name = null;
+      await this.deps.presence.leave(room.id, participant.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async say(participant: Participant, name: string, msg: string, color: string | undefined): Promise<void> {
+    const joined = this.requireJoinedAs(participant, name);
+    const at = now();
+    const roomId = participant.room.id;
+    // last_activity is a courtesy: its failure does not refuse the message.
+    const touched = this.deps.presence.touch(roomId, participant.id, at).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not touch a presence entry'));
+    // Stored before it is broadcast: what the room saw is in its history, with the seq it was shown with.
+    const stored = await this.deps.messages.append({ room_id: roomId, name: joined, color: color ?? participant.color, msg, time: at });
+    await this.deliver(stored);
+    await touched;
+  }
+
+  private async leave(participant: Participant, name: string): Promise<void> {
+    this.requireJoinedAs(participant, name);
+    await this.depart(participant);
+  }
+
+  private requireJoinedAs(participant: Participant, name: string): string {
+    if (participant.name === null) throw new ApiError(201, 'name');
+    if (foldName(name) !== foldName(participant.name)) throw new ApiError(204, 'name');
+    return participant.name;
+  }
+
+  /** The connection is gone: its user leaves the room, announced once. */
+  disconnect(participant: Participant): Promise<void> {
+    return this.depart(participant);
+  }
+
+  /**
+   * Removes the participant's presence and tells the room, once, whether by `leave`, by disconnecting or
+   * by expiry: whoever removes the entry announces it.
+   */
+  private async depart(participant: Participant): Promise<void> {
+    if (participant.name === null) return;
+    participant.name = null;
+    const user = await this.deps.presence.leave(participant.room.id, participant.id);
+    if (user) await this.announceDepartures(participant.room.id, [user]);
+  }
+
+  /** Extends the leases of this instance's participants in a room, and announces entries that expired (another instance died). */
+  async refresh(roomId: number, participantIds: string[]): Promise<void> {
+    await this.announceDepartures(roomId, await this.deps.presence.refresh(roomId, participantIds));
+  }
+
+  private async announceDepartures(roomId: number, users: RoomUser[]): Promise<void> {
+    for (const { username, color } of users) {
+      await this.broadcast<LeftEvent>(roomId, { event_type: 'leave', name: username, color, msg: `${username} has left the room.`, time: now(), room_id: roomId });
+    }
+  }
+
+  private broadcast<T extends JoinedEvent | LeftEvent>(roomId: number, event: T): Promise<void> {
+    return this.deps.broker.publish(roomId, JSON.stringify(event));
+  }
+
+  /** Hands a stored message to the broker in seq order; one that has to wait gets its gap looked at later. */
+  private async deliver(message: ChatMessage): Promise<void> {
+    if (!(await this.deps.broker.publishMessage(message.room_id, message.seq, saidFrame(message)))) {
+      this.repairLater(message.room_id, message.seq);
+    }
+  }
+
+  private repairLater(roomId: number, seq: number): void {
+    const timer = setTimeout(() => {
+      this.repairs.delete(timer);
+      this.repair(roomId, seq).catch((err: unknown) => this.deps.logger.warn({ err, roomId, seq }, 'could not fill a gap before a message'));
+    }, this.deps.gapTimeoutMs);
+    timer.unref();
+    this.repairs.add(timer);
+  }
+
+  /**
+   * `seq` still waits for lower numbers: their senders died between storing and publishing, or took a
+   * number and failed to store. A stored one is delivered from the store, in its place; one that is not
+   * stored never will be, and is skipped.
+   */
+  private async repair(roomId: number, seq: number): Promise<void> {
+    const missing = await this.deps.broker.missingBefore(roomId, seq, REPAIR_BATCH);
+    for (const lost of missing) {
+      const [found] = await this.deps.messages.listBefore(roomId, lost + 1, 1);
+      if (found?.seq === lost) await this.deps.broker.publishMessage(roomId, lost, saidFrame(found));
+      else await this.deps.broker.skip(roomId, lost);
+    }
+    if (missing.length === REPAIR_BATCH) this.repairLater(roomId, seq);
+  }
+
+  close(): void {
+    for (const timer of this.repairs) clearTimeout(timer);
+    this.repairs.clear();
+  }
+}

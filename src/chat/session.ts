@@ -1,0 +1,351 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { ClientEvent, ErrorEvent } from '../../generated/asyncapi.js';
+import type { RoomTokens } from '../auth/tokens.js';
+import type { ChatLimits } from '../config.js';
+import type { ChatContract, CloseCodeName } from '../contract/chat.js';
+import type { Contract } from '../contract/document.js';
+import { errorBody, errorResponseText } from '../contract/error-body.js';
+import { ApiError, failureOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { stillAdmits } from '../rooms/access.js';
+import type { RoomChange, RoomEvents } from '../rooms/events.js';
+import type { RoomService } from '../rooms/service.js';
+import type { StoredRoom } from '../store/store.js';
+import type { Broker } from './broker.js';
+import { admit, roomIdOf, type Admission } from './handshake.js';
+import { TokenBucket } from './rate.js';
+import type { ChatService, Participant } from './service.js';
+import { fieldOf, firstError } from '../contract/validation-errors.js';
+
+export interface ChatSessionsDeps {
+  limits: ChatLimits;
+  contract: Contract;
+  chat: ChatContract;
+  rooms: RoomService;
+  tokens: RoomTokens;
+  service: ChatService;
+  broker: Broker;
+  roomEvents: RoomEvents;
+  logger: Logger;
+  /** Unique to this process: connection ids start with it. */
+  instanceId: string;
+  /** Presence leases are extended every quarter of it. */
+  presenceTtlMs: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  participant: Participant;
+  /** The password hash the token was checked against: a new one revokes it. */
+  admittedHash: string;
+  alive: boolean;
+  bucket: TokenBucket;
+  /** Frames are handled one after another, in order, though the rules are asynchronous. */
+  queue: Promise<void>;
+}
+
+interface LocalRoom {
+  connections: Set<Connection>;
+  /** Upgrades admitted to the room and not yet accepted or given up: the room stays while there are any. */
+  arriving: number;
+  /** Subscribed to the room's frames, and the broker opened on it; resolves to the unsubscribe. */
+  subscribed: Promise<() => Promise<void>>;
+}
+
+/** One options object for every broadcast send: the frame is text, sent as the Buffer it was encoded to once. */
+const TEXT = { binary: false } as const;
+/** How long a shutdown waits for departures to be announced before it closes the sockets anyway. */
+const FAREWELL_MS = 2000;
+
+/**
+ * The WebSocket side of chat: admission at the upgrade, one queue of frames per socket, frames checked
+ * against asyncapi.yaml's payload schemas, broadcasts delivered with a cap on unsent bytes, pings, and
+ * sockets closed when their room is deleted or their token revoked (on any instance). The rules
+ * themselves are ChatService's.
+ */
+export class ChatSessions {
+  private readonly wss: WebSocketServer;
+  private readonly localRooms = new Map<number, LocalRoom>();
+  private readonly selectedProtocols = new WeakMap<IncomingMessage, string>();
+  private readonly timers: NodeJS.Timeout[];
+  private unsubscribeRoomEvents: (() => Promise<void>) | undefined;
+  private readonly closing = new AbortController();
+  private connections = 0;
+
+  constructor(private readonly deps: ChatSessionsDeps) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.limits.maxFrameBytes,
+      handleProtocols: (_offered, req) => this.selectedProtocols.get(req) ?? false,
+    });
+    this.timers = [
+      setInterval(() => this.pingAll(), deps.limits.pingIntervalMs).unref(),
+      setInterval(() => this.refreshPresence(), Math.max(250, Math.floor(deps.presenceTtlMs / 4))).unref(),
+    ];
+    deps.broker.onResume(() => this.reopenRooms());
+  }
+
+  /** Resolves once room changes reach this instance: subscribes, trying again until the bus answers. */
+  async start(): Promise<void> {
+    for (let delay = 100; !this.closing.signal.aborted; delay = Math.min(delay * 2, 2000)) {
+      try {
+        this.unsubscribeRoomEvents = await this.deps.roomEvents.subscribe((change) => void this.roomChanged(change));
+        return;
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'cannot subscribe to room changes yet; retrying');
+        await sleep(delay, undefined, { signal: this.closing.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** The 'upgrade' listener for WebSocket upgrades: admits the socket or answers like the REST API. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    let leaveRoom: (() => void) | undefined;
+    try {
+      const room = await this.deps.rooms.resolve(roomIdOf(req.url));
+      const admission = admit(room, req, this.deps.tokens);
+      const local = this.arrive(room.id);
+      let settled = false;
+      leaveRoom = () => {
+        if (settled) return;
+        settled = true;
+        local.arriving--;
+        this.vacate(room.id, local);
+      };
+      // ws neither accepts nor calls back for a socket that went away or a malformed handshake.
+      socket.once('close', leaveRoom);
+      await local.subscribed;
+      if (admission.protocol) this.selectedProtocols.set(req, admission.protocol);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.off('close', leaveRoom!);
+        settled = true;
+        local.arriving--;
+        this.accept(ws, room, admission, local);
+      });
+    } catch (err) {
+      leaveRoom?.();
+      const { error, unexpected } = failureOf(err);
+      if (unexpected) this.deps.logger.error({ err }, 'websocket upgrade failed');
+      if (socket.writable) socket.end(errorResponseText(this.deps.contract, error));
+      else socket.destroy();
+    }
+  }
+
+  /** The room's local state, created (and subscribed) by its first arriving socket. */
+  private arrive(roomId: number): LocalRoom {
+    let local = this.localRooms.get(roomId);
+    if (!local) {
+      const connections = new Set<Connection>();
+      const subscribed = (async () => {
+        const unsubscribe = await this.deps.broker.subscribe(roomId, (frame) => this.deliver(connections, frame));
+        try {
+          await this.deps.service.openRoom(roomId);
+        } catch (err) {
+          await unsubscribe().catch(() => undefined);
+          throw err;
+        }
+        return unsubscribe;
+      })();
+      const created: LocalRoom = { connections, arriving: 0, subscribed };
+      // A room that could not be subscribed is forgotten, so that the next upgrade tries again.
+      subscribed.catch(() => {
+        if (this.localRooms.get(roomId) === created) this.localRooms.delete(roomId);
+      });
+      this.localRooms.set(roomId, (local = created));
+    }
+    local.arriving++;
+    return local;
+  }
+
+  /** Drops the room's local state once nobody is in it or on the way. */
+  private vacate(roomId: number, local: LocalRoom): void {
+    if (local.connections.size > 0 || local.arriving > 0 || this.localRooms.get(roomId) !== local) return;
+    this.localRooms.delete(roomId);
+    local.subscribed.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+  }
+
+  private accept(ws: WebSocket, room: StoredRoom, admission: Admission, local: LocalRoom): void {
+    const { limits } = this.deps;
+    const connection: Connection = {
+      ws,
+      participant: {
+        id: `${this.deps.instanceId}:${++this.connections}`,
+        room,
+        tokenUser: admission.claims?.username ?? null,
+        name: null,
+        color: '',
+      },
+      admittedHash: room.passwordHash,
+      alive: true,
+      bucket: new TokenBucket(limits.ratePerSecond, limits.rateBurst),
+      queue: Promise.resolve(),
+    };
+    local.connections.add(connection);
+    ws.on('pong', () => (connection.alive = true));
+    ws.on('message', (data, isBinary) => {
+      // The rate counts frames as they arrive, however long the store takes with earlier ones.
+      const allowed = connection.bucket.take();
+      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary, allowed));
+    });
+    ws.on('error', (err) => {
+      // ws closes the socket itself after an error (1009 for an oversized frame); log only the unexpected.
+      if ((err as { code?: string }).code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.deps.logger.warn({ err }, 'websocket error');
+    });
+    ws.on('close', () => {
+      connection.queue = connection.queue.then(() => this.disconnected(connection, local));
+    });
+    // A change between admission and now may have been announced before this socket was listed: look again.
+    this.deps.rooms.find(room.id).then(
+      (fresh) => this.reconcile(connection, fresh),
+      (err: unknown) => this.deps.logger.warn({ err, roomId: room.id }, 'could not re-read a room after an upgrade'),
+    );
+  }
+
+  /** Whether the socket can take `bytes` more without passing the unsent-bytes cap; closes it with 1013 if not. */
+  private hasRoom(connection: Connection, bytes: number): boolean {
+    if (connection.ws.readyState !== WebSocket.OPEN) return false;
+    if (connection.ws.bufferedAmount + bytes <= this.deps.limits.maxBufferedBytes) return true;
+    this.kick(connection, 'slowReader');
+    return false;
+  }
+
+  /** One serialized frame to every socket of the room here; a socket too far behind is closed, not waited for. */
+  private deliver(connections: Set<Connection>, frame: string): void {
+    const data = Buffer.from(frame);
+    for (const connection of connections) {
+      if (this.hasRoom(connection, data.length)) connection.ws.send(data, TEXT);
+    }
+  }
+
+  private async receive(connection: Connection, data: RawData, isBinary: boolean, allowed: boolean): Promise<void> {
+    if (connection.ws.readyState !== WebSocket.OPEN) return; // closing: a kicked socket says nothing more
+    try {
+      if (!allowed) throw new ApiError(605);
+      await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
+    } catch (err) {
+      // A bug or a failing store must not take the process (and every other room) down with it.
+      const { error, unexpected } = failureOf(err);
+      if (unexpected) this.deps.logger.error({ err }, 'failed to handle a chat frame');
+      else if (error.code === 701) this.deps.logger.warn({ err }, 'a chat frame met an unavailable store');
+      this.refuse(connection, error);
+    }
+  }
+
+  /** A client frame as asyncapi.yaml defines it, or ApiError(303) naming what is wrong. */
+  private parse(data: RawData, isBinary: boolean): ClientEvent {
+    if (isBinary) throw new ApiError(303);
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      throw new ApiError(303);
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) throw new ApiError(303);
+    const eventType = (frame as { event_type?: unknown }).event_type;
+    const validate = typeof eventType === 'string' ? this.deps.chat.clientFrames.get(eventType) : undefined;
+    if (!validate) throw new ApiError(303, 'event_type');
+    if (!validate(frame)) {
+      const error = firstError(validate.errors ?? []);
+      throw new ApiError(303, error && fieldOf(error, 0));
+    }
+    return frame as ClientEvent;
+  }
+
+  private async disconnected(connection: Connection, local: LocalRoom): Promise<void> {
+    try {
+      await this.deps.service.disconnect(connection.participant);
+    } catch (err) {
+      // Its lease runs out instead, and whoever reaps it announces the departure.
+      this.deps.logger.warn({ err }, 'could not announce a departure');
+    }
+    local.connections.delete(connection);
+    this.vacate(connection.participant.room.id, local);
+  }
+
+  private refuse(connection: Connection, error: ApiError): void {
+    const { body } = errorBody(this.deps.contract, error);
+    const event: ErrorEvent = { event_type: 'error', error: body.error, time: new Date().toISOString(), room_id: connection.participant.room.id };
+    const frame = JSON.stringify(event);
+    // Replies count against the unsent-bytes cap too: a flood from a peer that never reads ends here.
+    if (this.hasRoom(connection, Buffer.byteLength(frame))) connection.ws.send(frame);
+  }
+
+  private kick(connection: Connection, why: CloseCodeName): void {
+    const { code, reason } = this.deps.chat.closeCodes[why];
+    if (connection.ws.readyState === WebSocket.OPEN) connection.ws.close(code, reason);
+    // A peer that does not read will not answer the close handshake either.
+    setTimeout(() => connection.ws.terminate(), 1000).unref();
+  }
+
+  private pingAll(): void {
+    for (const local of this.localRooms.values()) {
+      for (const connection of local.connections) {
+        if (!connection.alive) {
+          connection.ws.terminate();
+          continue;
+        }
+        connection.alive = false;
+        connection.ws.ping();
+      }
+    }
+  }
+
+  /** Off the hot path: every quarter lease, this instance's entries are extended and expired ones announced. */
+  private refreshPresence(): void {
+    for (const [roomId, local] of this.localRooms) {
+      const joined = [...local.connections].filter((c) => c.participant.name !== null).map((c) => c.participant.id);
+      this.deps.service.refresh(roomId, joined).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not refresh presence'));
+    }
+  }
+
+  /** A room changed somewhere (or changes may have been missed: null): the sockets here follow. */
+  private async roomChanged(change: RoomChange | null): Promise<void> {
+    const roomIds = change ? [change.roomId] : [...this.localRooms.keys()];
+    for (const roomId of roomIds) {
+      const local = this.localRooms.get(roomId);
+      if (!local?.connections.size) continue;
+      try {
+        const fresh = change?.revision === null ? null : await this.deps.rooms.find(roomId);
+        for (const connection of local.connections) this.reconcile(connection, fresh);
+      } catch (err) {
+        this.deps.logger.warn({ err, roomId }, 'could not re-read a changed room');
+      }
+    }
+  }
+
+  /** The socket under the room as stored now: closed if the room is gone or its token no longer admits it. */
+  private reconcile(connection: Connection, fresh: StoredRoom | null): void {
+    if (!fresh) return this.kick(connection, 'roomDeleted');
+    const { participant } = connection;
+    if (fresh.revision <= participant.room.revision) return;
+    participant.room = fresh;
+    if (!stillAdmits(fresh, participant.tokenUser, connection.admittedHash)) this.kick(connection, 'tokenRevoked');
+  }
+
+  /** The shared bus is back: the broker may have lost its place in each room, and room changes may have gone by. */
+  private reopenRooms(): void {
+    for (const roomId of this.localRooms.keys()) {
+      this.deps.service.openRoom(roomId).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not reopen a room'));
+    }
+  }
+
+  /**
+   * Every participant here leaves (announced, and gone from presence at once), then every socket is
+   * closed with 1001. A store that does not answer delays this by FAREWELL_MS at most.
+   */
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const timer of this.timers) clearInterval(timer);
+    const everyone = [...this.localRooms.values()].flatMap((local) => [...local.connections]);
+    const farewells = everyone.map((connection) => (connection.queue = connection.queue.then(() => this.deps.service.disconnect(connection.participant))));
+    await Promise.race([Promise.allSettled(farewells), new Promise((resolve) => setTimeout(resolve, FAREWELL_MS).unref())]);
+    for (const connection of everyone) this.kick(connection, 'shuttingDown');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.deps.service.close();
+    await this.unsubscribeRoomEvents?.().catch(() => undefined);
+  }
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Passwords } from './auth/passwords.js';
+import { RoomTokens } from './auth/tokens.js';
+import { ChatService } from './chat/service.js';
+import { ChatSessions } from './chat/session.js';
+import { loadChatContract } from './contract/chat.js';
+import { loadContract, type Contract } from './contract/document.js';
+import type { Config } from './config.js';
+import { openEngines, type Engines } from './engines/index.js';
+import { createApp, type RequestListener } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { RoomService } from './rooms/service.js';
+import type { RoomStore } from './store/store.js';
+
+export interface ChitChatOptions {
+  logger?: Logger;
+  /** A room store to use instead of the one the configuration picks (with in-memory history); for tests. */
+  store?: RoomStore;
+}
+
+/** The chat service, built and not listening: a host server gives it requests and WebSocket upgrades. */
+export interface ChitChat {
+  /** Node's request listener: the REST API, the documents and the docs pages. */
+  handler: RequestListener;
+  /** For the host server's 'upgrade' event: WebSocket upgrades to the chat channel, admitted or refused. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Resolves once the store and the engines answer and the default room exists. */
+  ready: Promise<void>;
+  /** Says goodbye to every chat socket (1001), then closes the engines and the store. */
+  close(): Promise<void>;
+  readonly contract: Contract;
+  readonly engines: Engines;
+  readonly instanceId: string;
+}
+
+/**
+ * The composition root: the engines are picked (openEngines), and the rules, HTTP and chat are built on
+ * them here and nowhere else. Listening is the host's: `listen` in server.ts for the standalone server.
+ */
+export async function createChitChat(config: Config, options: ChitChatOptions = {}): Promise<ChitChat> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (config.usingDevelopmentSecret) {
+    logger.warn('SECRET_KEY is not set: using the development secret; tokens can be forged by anyone who reads the source');
+  }
+  const instanceId = randomUUID();
+  const contract = loadContract();
+  const [engines, chatContract] = await Promise.all([openEngines(config, logger, { rooms: options.store }), loadChatContract()]);
+  const passwords = new Passwords(config.bcryptCost);
+  const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
+  const rooms = new RoomService({ store: engines.rooms, messages: engines.messages, passwords, presence: engines.presence, events: engines.roomEvents, logger });
+
+  const app = await createApp({
+    config,
+    logger,
+    contract,
+    chatContract,
+    rooms,
+    engines,
+    rateLimiter: engines.rateLimiter,
+    passwords,
+    tokens,
+    instanceId,
+    startedAt: Date.now(),
+  });
+  const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs });
+  const sessions = new ChatSessions({
+    limits: config.chat,
+    contract,
+    chat: chatContract,
+    rooms,
+    tokens,
+    service,
+    broker: engines.broker,
+    roomEvents: engines.roomEvents,
+    logger,
+    instanceId,
+    presenceTtlMs: config.presenceTtlMs,
+  });
+
+  // The default room is seeded once the store answers; until then requests get 503.
+  const ready = engines.ready.then(() => rooms.seedDefaultRoom()).then(() => sessions.start());
+  let closing = false;
+  ready.catch((err: unknown) => {
+    if (!closing) logger.error({ err }, 'could not start: the store or the engines did not become ready');
+  });
+
+  return {
+    handler: app,
+    handleUpgrade: (req, socket, head) => void sessions.handleUpgrade(req, socket, head),
+    ready,
+    contract,
+    engines,
+    instanceId,
+    async close() {
+      closing = true;
+      await sessions.close();
+      await engines.close();
+    },
+  };
+}

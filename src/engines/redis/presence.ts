@@ -1,0 +1,146 @@
+import { foldName } from '../../rooms/names.js';
+import type { Presence, RoomUser } from '../../rooms/presence.js';
+import type { RedisConnection, Script } from './connection.js';
+import { roomKeys } from './keys.js';
+
+/**
+ * Shared by the presence scripts. KEYS: users, names, leases, activity. reap(now) removes every entry
+ * whose lease ran out by `now` and returns them; keep(ttl) lets an abandoned room's keys expire.
+ */
+const COMMON = `
+local function reap(now)
+  local departed = {}
+  for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+    local entry = redis.call('HGET', KEYS[1], conn)
+    redis.call('HDEL', KEYS[1], conn)
+    redis.call('HDEL', KEYS[4], conn)
+    redis.call('ZREM', KEYS[3], conn)
+    if entry then
+      local key = cjson.decode(entry).key
+      if redis.call('HGET', KEYS[2], key) == conn then redis.call('HDEL', KEYS[2], key) end
+      departed[#departed + 1] = entry
+    end
+  end
+  return departed
+end
+local function keep(ttl)
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+`;
+
+/** ARGV: now, connection, folded name, entry, lease end, key ttl. Returns {joined 0|1, departed entries}. */
+const JOIN = `${COMMON}
+local departed = reap(ARGV[1])
+local owner = redis.call('HGET', KEYS[2], ARGV[3])
+if owner and owner ~= ARGV[2] then return {0, departed} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+keep(ARGV[6])
+return {1, departed}
+`;
+
+/** ARGV: connection. Returns the entry it removed, or nil. */
+const LEAVE = `
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+if not entry then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local key = cjson.decode(entry).key
+if redis.call('HGET', KEYS[2], key) == ARGV[1] then redis.call('HDEL', KEYS[2], key) end
+return entry
+`;
+
+/** ARGV: now, lease end, key ttl, connections... Extends their leases, then reaps. */
+const REFRESH = `${COMMON}
+for i = 4, #ARGV do redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[i]) end
+local departed = reap(ARGV[1])
+keep(ARGV[3])
+return departed
+`;
+
+interface Entry extends RoomUser {
+  key: string;
+}
+
+const userOf = (json: string): RoomUser => {
+  const { username, color, last_activity } = JSON.parse(json) as Entry;
+  return { username, color, last_activity };
+};
+
+/**
+ * Presence in Redis. Each entry is owned by one connection and leased; the owning instance extends its
+ * leases on a timer, and the scripts above remove expired entries atomically, so that exactly one caller
+ * receives each to announce. Lease times come from the instances' clocks: keep them synchronized (NTP);
+ * a skew shortens or lengthens leases by as much.
+ */
+export class RedisPresence implements Presence {
+  private readonly joinScript: Script;
+  private readonly leaveScript: Script;
+  private readonly refreshScript: Script;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.joinScript = redis.script('chitchatPresenceJoin', 4, JOIN);
+    this.leaveScript = redis.script('chitchatPresenceLeave', 4, LEAVE);
+    this.refreshScript = redis.script('chitchatPresenceRefresh', 4, REFRESH);
+  }
+
+  private keys(roomId: number): string[] {
+    const keys = roomKeys(this.redis.prefix, roomId);
+    return [keys.users, keys.names, keys.leases, keys.activity];
+  }
+
+  /** Keys outlive the last lease by a margin, so a room nobody refreshes any more cleans itself up. */
+  private get keyTtlMs(): number {
+    return this.ttlMs * 3;
+  }
+
+  async join(roomId: number, connectionId: string, user: RoomUser): Promise<{ joined: boolean; departed: RoomUser[] }> {
+    const at = this.now();
+    const key = foldName(user.username);
+    const entry = JSON.stringify({ ...user, key } satisfies Entry);
+    const [joined, departed] = (await this.joinScript(this.keys(roomId), [at, connectionId, key, entry, at + this.ttlMs, this.keyTtlMs])) as [number, string[]];
+    return { joined: joined === 1, departed: departed.map(userOf) };
+  }
+
+  async leave(roomId: number, connectionId: string): Promise<RoomUser | null> {
+    const entry = (await this.leaveScript(this.keys(roomId), [connectionId])) as string | null;
+    return entry === null ? null : userOf(entry);
+  }
+
+  async touch(roomId: number, connectionId: string, at: string): Promise<void> {
+    await this.redis.guard(() => this.redis.command.hset(roomKeys(this.redis.prefix, roomId).activity, connectionId, at));
+  }
+
+  async usersIn(roomId: number): Promise<RoomUser[]> {
+    const keys = roomKeys(this.redis.prefix, roomId);
+    const replies = await this.redis.guard(() =>
+      this.redis.command.multi().hgetall(keys.users).hgetall(keys.activity).zrangebyscore(keys.leases, `(${this.now()}`, '+inf').exec(),
+    );
+    const [entries, activity, live] = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [Record<string, string>, Record<string, string>, string[]];
+    return live.flatMap((connectionId) => {
+      const entry = entries[connectionId];
+      if (!entry) return [];
+      const user = userOf(entry);
+      return [{ ...user, last_activity: activity[connectionId] ?? user.last_activity }];
+    });
+  }
+
+  async refresh(roomId: number, connectionIds: string[]): Promise<RoomUser[]> {
+    const at = this.now();
+    const departed = (await this.refreshScript(this.keys(roomId), [at, at + this.ttlMs, this.keyTtlMs, ...connectionIds])) as string[];
+    return departed.map(userOf);
+  }
+
+  async forgetRoom(roomId: number): Promise<void> {
+    await this.redis.guard(() => this.redis.command.del(...this.keys(roomId)));
+  }
+}
