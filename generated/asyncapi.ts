@@ -115,7 +115,7 @@ export interface JoinedEvent {
   room_id: RoomId;
 }
 /**
- * A message said in the room, stored in its history (`seq`) before it was broadcast.
+ * A message said in the room, stored in its history (`seq`) before it was broadcast. Every connection, on every instance of the server, receives a room's messages once each and in increasing `seq`; a number that never arrives was never stored.
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
  * via the `definition` "SaidEvent".
@@ -130,7 +130,7 @@ export interface SaidEvent {
   room_id: RoomId;
 }
 /**
- * Someone left the room, by `leave` or by disconnecting; `msg` is "<name> has left the room."
+ * Someone left the room: by `leave`, by disconnecting, or because the server instance holding the connection stopped answering (within the presence lease); `msg` is "<name> has left the room."
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
  * via the `definition` "LeftEvent".

@@ -8,16 +8,15 @@ import { ChatSessions } from './chat/session.js';
 import { loadChatContract } from './contract/chat.js';
 import { loadContract, type Contract } from './contract/document.js';
 import type { Config } from './config.js';
-import { openEngines, type Engines } from './engines/index.js';
+import { openEngines, type EngineOverrides, type Engines } from './engines/index.js';
 import { createApp, type RequestListener } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { RoomService } from './rooms/service.js';
-import type { RoomStore } from './store/store.js';
 
 export interface ChitChatOptions {
   logger?: Logger;
-  /** A room store to use instead of the one the configuration picks (with in-memory history); for tests. */
-  store?: RoomStore;
+  /** Engines to use instead of those the configuration picks (tests, embedding). */
+  engines?: EngineOverrides;
 }
 
 /** The chat service, built and not listening: a host server gives it requests and WebSocket upgrades. */
@@ -46,7 +45,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
   }
   const instanceId = randomUUID();
   const contract = loadContract();
-  const [engines, chatContract] = await Promise.all([openEngines(config, logger, { rooms: options.store }), loadChatContract()]);
+  const [engines, chatContract] = await Promise.all([openEngines(config, logger, options.engines), loadChatContract()]);
   const passwords = new Passwords(config.bcryptCost);
   const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
   const rooms = new RoomService({ store: engines.rooms, messages: engines.messages, passwords, presence: engines.presence, events: engines.roomEvents, logger });

@@ -1,46 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../src/contract/document.js';
+import { startNpm as start, waitFor } from './support/process.js';
+import { freePort } from './support/prism.js';
 
 /** The built server as other tools start it: `PORT=<n> npm start`, after `make build`. */
-const root = projectRoot();
 const PASSWORD = 'process-test-password';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
-
-async function waitFor(predicate: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('npm start', () => {
   let server: ReturnType<typeof start>;
   let base: string;
 
   beforeAll(async () => {
-    expect(existsSync(`${root}/dist/src/main.js`), 'run `make build` first').toBe(true);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     server = start({ PORT: String(port), HOST: '127.0.0.1', SECRET_KEY: 'process-test-secret-key-0123456789', BCRYPT_COST: '4', LOG_LEVEL: 'info' });

@@ -76,7 +76,7 @@ export class ChatService {
     participant.name = name;
     participant.color = color;
     try {
-      await this.broadcast<JoinedEvent>(room.id, { event_type: 'join', name, color, msg: `${name} entered the room.`, time: at, room_id: room.id });
+      await this.announceArrival(room.id, name, color, at);
     } catch (err) {
       // Nobody was told: the join did not happen, and the client may try it again.
       participant.name = null;
@@ -89,12 +89,11 @@ export class ChatService {
     const joined = this.requireJoinedAs(participant, name);
     const at = now();
     const roomId = participant.room.id;
-    // last_activity is a courtesy: its failure does not refuse the message.
-    const touched = this.deps.presence.touch(roomId, participant.id, at).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not touch a presence entry'));
+    // First, as it needs the shared engines too: while they are away the message is refused before it is stored.
+    await this.deps.presence.touch(roomId, participant.id, at);
     // Stored before it is broadcast: what the room saw is in its history, with the seq it was shown with.
     const stored = await this.deps.messages.append({ room_id: roomId, name: joined, color: color ?? participant.color, msg, time: at });
     await this.deliver(stored);
-    await touched;
   }
 
   private async leave(participant: Participant, name: string): Promise<void> {
@@ -124,9 +123,20 @@ export class ChatService {
     if (user) await this.announceDepartures(participant.room.id, [user]);
   }
 
-  /** Extends the leases of this instance's participants in a room, and announces entries that expired (another instance died). */
-  async refresh(roomId: number, participantIds: string[]): Promise<void> {
-    await this.announceDepartures(roomId, await this.deps.presence.refresh(roomId, participantIds));
+  /**
+   * Extends the leases of this instance's participants in a room; entries that expired (another instance
+   * died) are announced as departures, and entries put back (Redis lost them) as arrivals.
+   */
+  async refresh(roomId: number, participants: Participant[]): Promise<void> {
+    const at = now();
+    const present = participants.flatMap((p) => (p.name === null ? [] : [{ connectionId: p.id, user: { username: p.name, color: p.color, last_activity: at } }]));
+    const { departed, restored } = await this.deps.presence.refresh(roomId, present);
+    await this.announceDepartures(roomId, departed);
+    for (const { username, color } of restored) await this.announceArrival(roomId, username, color, at);
+  }
+
+  private announceArrival(roomId: number, name: string, color: string, at: string): Promise<void> {
+    return this.broadcast<JoinedEvent>(roomId, { event_type: 'join', name, color, msg: `${name} entered the room.`, time: at, room_id: roomId });
   }
 
   private async announceDepartures(roomId: number, users: RoomUser[]): Promise<void> {

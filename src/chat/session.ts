@@ -297,8 +297,8 @@ export class ChatSessions {
   /** Off the hot path: every quarter lease, this instance's entries are extended and expired ones announced. */
   private refreshPresence(): void {
     for (const [roomId, local] of this.localRooms) {
-      const joined = [...local.connections].filter((c) => c.participant.name !== null).map((c) => c.participant.id);
-      this.deps.service.refresh(roomId, joined).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not refresh presence'));
+      const participants = [...local.connections].map((c) => c.participant);
+      this.deps.service.refresh(roomId, participants).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not refresh presence'));
     }
   }
 

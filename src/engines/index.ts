@@ -1,4 +1,5 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Broker } from '../chat/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { MemoryMessageStore } from '../store/memory-messages.js';
@@ -44,14 +45,21 @@ function inProcessEngines(config: Config): LiveEngines {
   };
 }
 
+/** Engines given instead of the configured ones. A room store given alone comes with in-memory history. */
+export interface EngineOverrides {
+  rooms?: RoomStore;
+  messages?: MessageStore;
+  broker?: Broker;
+}
+
 /**
  * The one place that picks the engines (Centrifugo's configureEngines): REDIS_URL unset, everything
  * lives in this process; set, Redis carries fan-out, presence, room events and rate limits (ioredis is
- * loaded only then). `rooms` replaces the configured room store (with in-memory history), for tests.
+ * loaded only then). `overrides` replace what the configuration would pick.
  */
-export async function openEngines(config: Config, logger: Logger, overrides: { rooms?: RoomStore } = {}): Promise<Engines> {
+export async function openEngines(config: Config, logger: Logger, overrides: EngineOverrides = {}): Promise<Engines> {
   const stores: Stores = overrides.rooms
-    ? { rooms: overrides.rooms, messages: new MemoryMessageStore(), ready: Promise.resolve() }
+    ? { rooms: overrides.rooms, messages: overrides.messages ?? new MemoryMessageStore(), ready: Promise.resolve() }
     : await openStores(config, logger);
   let live: LiveEngines;
   if (config.redisUrl) {
@@ -64,6 +72,7 @@ export async function openEngines(config: Config, logger: Logger, overrides: { r
   const { rooms, messages } = stores;
   return {
     ...live,
+    broker: overrides.broker ?? live.broker,
     kind: { store: rooms.kind, live: live.kind },
     rooms,
     messages,

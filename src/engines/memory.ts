@@ -1,7 +1,7 @@
 import type { Broker } from '../chat/broker.js';
 import type { RoomChange, RoomEvents } from '../rooms/events.js';
 import { foldName } from '../rooms/names.js';
-import type { Presence, RoomUser } from '../rooms/presence.js';
+import type { Presence, PresentUser, RoomUser } from '../rooms/presence.js';
 
 interface Line {
   subscribers: Set<(frame: string) => void>;
@@ -122,15 +122,25 @@ export class InMemoryPresence implements Presence {
   }
 
   async join(roomId: number, connectionId: string, user: RoomUser): Promise<{ joined: boolean; departed: RoomUser[] }> {
+    const room = this.room(roomId);
+    const departed = this.reap(room);
+    return { joined: this.claim(room, connectionId, user), departed };
+  }
+
+  private room(roomId: number): PresenceRoom {
     let room = this.rooms.get(roomId);
     if (!room) this.rooms.set(roomId, (room = { entries: new Map(), names: new Map() }));
-    const departed = this.reap(room);
+    return room;
+  }
+
+  /** Gives the connection an entry under the user's name, unless another connection holds that name. */
+  private claim(room: PresenceRoom, connectionId: string, user: RoomUser): boolean {
     const key = foldName(user.username);
     const owner = room.names.get(key);
-    if (owner !== undefined && owner !== connectionId) return { joined: false, departed };
+    if (owner !== undefined && owner !== connectionId) return false;
     room.entries.set(connectionId, { user: { ...user }, key, expiresAt: this.now() + this.ttlMs });
     room.names.set(key, connectionId);
-    return { joined: true, departed };
+    return true;
   }
 
   async leave(roomId: number, connectionId: string): Promise<RoomUser | null> {
@@ -152,17 +162,19 @@ export class InMemoryPresence implements Presence {
     return [...(this.rooms.get(roomId)?.entries.values() ?? [])].filter((e) => e.expiresAt > at).map((e) => ({ ...e.user }));
   }
 
-  async refresh(roomId: number, connectionIds: string[]): Promise<RoomUser[]> {
-    const room = this.rooms.get(roomId);
-    if (!room) return [];
+  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }> {
+    if (!present.length && !this.rooms.has(roomId)) return { departed: [], restored: [] };
+    const room = this.room(roomId);
     const expiresAt = this.now() + this.ttlMs;
-    for (const connectionId of connectionIds) {
+    const restored: RoomUser[] = [];
+    for (const { connectionId, user } of present) {
       const entry = room.entries.get(connectionId);
       if (entry) entry.expiresAt = expiresAt;
+      else if (this.claim(room, connectionId, user)) restored.push({ ...user });
     }
     const departed = this.reap(room);
     if (room.entries.size === 0) this.rooms.delete(roomId);
-    return departed;
+    return { departed, restored };
   }
 
   async forgetRoom(roomId: number): Promise<void> {

@@ -49,7 +49,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
       res.setHeader('Location', `/chats/${room.id}`);
-      json<Schemas['Room']>(res, 201, await rooms.toResource(room));
+      json<Schemas['Room']>(res, 201, await rooms.toResource(room, []));
     },
 
     async getRoom(c, _req, res) {

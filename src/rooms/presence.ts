@@ -2,6 +2,12 @@ import type { components } from '../../generated/openapi.js';
 
 export type RoomUser = components['schemas']['RoomUser'];
 
+/** A user this instance knows to be in the room, through this connection. */
+export interface PresentUser {
+  connectionId: string;
+  user: RoomUser;
+}
+
 /**
  * Who is in each room now, across every instance. An entry belongs to one connection (its id is unique
  * across instances) and holds a lease: the instance that owns the connection extends it on a timer, and
@@ -20,7 +26,10 @@ export interface Presence {
   touch(roomId: number, connectionId: string, at: string): Promise<void>;
   /** The users of live entries. */
   usersIn(roomId: number): Promise<RoomUser[]>;
-  /** Extends the leases of these connections' entries; removes and returns the room's expired entries. */
-  refresh(roomId: number, connectionIds: string[]): Promise<RoomUser[]>;
+  /**
+   * Extends the leases of these connections' entries, and puts back any that went missing (Redis lost its
+   * data) while its name is free; removes the room's expired entries. Returns both, to announce.
+   */
+  refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }>;
   forgetRoom(roomId: number): Promise<void>;
 }

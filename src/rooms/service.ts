@@ -166,8 +166,11 @@ export class RoomService {
     return { messages: page, next_cursor: messages.length > limit && last ? String(last.seq) : null };
   }
 
-  /** The public shape of a room: never the password hash, the title key or the revision. */
-  async toResource(room: StoredRoom): Promise<Room> {
+  /**
+   * The public shape of a room: never the password hash, the title key or the revision. `users` when
+   * they are known without asking presence: nobody is in a room created a moment ago.
+   */
+  async toResource(room: StoredRoom, users?: Room['users']): Promise<Room> {
     return {
       id: room.id,
       title: room.title,
@@ -175,7 +178,7 @@ export class RoomService {
       visibility: room.visibility,
       createdAt: room.createdAt,
       updatedAt: room.updatedAt,
-      users: await this.deps.presence.usersIn(room.id),
+      users: users ?? (await this.deps.presence.usersIn(room.id)),
     };
   }
 }

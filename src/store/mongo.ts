@@ -53,6 +53,7 @@ messageSchema.index({ room_id: 1, seq: -1 }, { unique: true });
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number }, { collection: 'counters', versionKey: false, _id: false });
 
 const ROOM_IDS = 'rooms';
+const NUMBERING_ATTEMPTS = 50;
 
 function toRoom(doc: RoomDoc | null): StoredRoom | null {
   if (!doc) return null;
@@ -142,12 +143,32 @@ export class MongoRoomStore implements RoomStore, MessageStore {
     });
   }
 
+  /**
+   * The next number of a counter, and `insert` with it. MongoDB's $inc is atomic; FerretDB on SQLite loses
+   * concurrent increments made through different connections (several instances), so the same number can
+   * come out twice: the unique index refuses the second insert, and the next number is taken.
+   */
+  private async numbered<T>(counter: string, insert: (n: number) => Promise<T>, isTaken: () => Promise<boolean> = async () => false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const next = await this.counters.findOneAndUpdate({ _id: counter }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
+        return await insert(next!.seq);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        if (await isTaken()) throw new DuplicateTitleError();
+        if (attempt >= NUMBERING_ATTEMPTS) throw new Error(`${counter}: no free number after ${attempt} attempts`, { cause: err });
+      }
+    }
+  }
+
   async create(room: NewRoom): Promise<StoredRoom> {
-    return this.run(async () => {
-      const counter = await this.counters.findOneAndUpdate({ _id: ROOM_IDS }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
-      const doc = await this.rooms.create({ _id: counter!.seq, ...room, revision: 0 });
-      return toRoom(doc.toObject())!;
-    });
+    return this.run(() =>
+      this.numbered(
+        ROOM_IDS,
+        async (id) => toRoom((await this.rooms.create({ _id: id, ...room, revision: 0 })).toObject())!,
+        async () => (await this.rooms.exists({ titleKey: { $eq: room.titleKey } })) !== null,
+      ),
+    );
   }
 
   async get(id: number): Promise<StoredRoom | null> {
@@ -174,14 +195,13 @@ export class MongoRoomStore implements RoomStore, MessageStore {
   }
 
   async append(message: NewMessage): Promise<ChatMessage> {
-    return this.run(async () => {
-      const counter = await this.counters
-        .findOneAndUpdate({ _id: `messages:${message.room_id}` }, { $inc: { seq: 1 } }, { upsert: true, new: true })
-        .lean();
-      const doc = await this.messages.create({ ...message, seq: counter!.seq });
-      const { _id, ...stored } = doc.toObject() as ChatMessage & { _id: unknown };
-      return stored;
-    });
+    return this.run(() =>
+      this.numbered(`messages:${message.room_id}`, async (seq) => {
+        const doc = await this.messages.create({ ...message, seq });
+        const { _id, ...stored } = doc.toObject() as ChatMessage & { _id: unknown };
+        return stored;
+      }),
+    );
   }
 
   async listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]> {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type ChitChatClient, type Room } from '@chitchat/client';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { request as httpRequest } from 'node:http';
+import { InProcessBroker } from '../../src/engines/memory.js';
+import { StoreUnavailableError } from '../../src/errors.js';
+import { MemoryMessageStore } from '../../src/store/memory-messages.js';
 import { MemoryRoomStore } from '../../src/store/memory.js';
+import type { NewMessage } from '../../src/store/store.js';
 import { maskedTextFrame, parseServerFrames, rawSocket, refusedUpgrade, TestSocket, wsUrl } from '../support/chat.js';
 
 let server: TestServer;
@@ -318,7 +322,7 @@ describe('dead and slow peers', () => {
   it('disconnects a reader that never reads, while the others get every message', async () => {
     const limits = { maxFrameBytes: 8192, ratePerSecond: 1_000_000, rateBurst: 1_000_000, pingIntervalMs: 30_000, maxBufferedBytes: 256 * 1024 };
     // In memory whatever the run's store: this is about fan-out, not about how fast a database stores 6000 messages.
-    const busy = await startTestServer({ chat: limits }, { store: new MemoryRoomStore() });
+    const busy = await startTestServer({ chat: limits }, { engines: { rooms: new MemoryRoomStore() } });
     try {
       const room = await busy.client().createRoom({ title: 'Busy', visibility: 'public' });
       const readers = await Promise.all([1, 2, 3].map(() => TestSocket.open(wsUrl(busy.url, room.id))));
@@ -357,6 +361,70 @@ describe('dead and slow peers', () => {
   }, 60_000);
 });
 
+describe('messages delivered in seq order, gaps filled', () => {
+  /** History that takes a number for `lost` and then fails to store it, as a database that drops mid-insert. */
+  class LossyHistory extends MemoryMessageStore {
+    override async append(message: NewMessage) {
+      const stored = await super.append(message);
+      if (message.msg === 'lost') throw new StoreUnavailableError(new Error('connection reset during insert'));
+      return stored;
+    }
+    override async listBefore(roomId: number, beforeSeq: number | undefined, limit: number) {
+      return (await super.listBefore(roomId, beforeSeq, limit + 1)).filter((m) => m.msg !== 'lost').slice(0, limit);
+    }
+  }
+
+  /** A broker that loses the first publication of `vanishing`, as an instance killed between storing and publishing. */
+  class CrashingBroker extends InProcessBroker {
+    private crashed = false;
+    override async publishMessage(roomId: number, seq: number, frame: string) {
+      if (!this.crashed && frame.includes('"vanishing"')) return (this.crashed = true);
+      return super.publishMessage(roomId, seq, frame);
+    }
+  }
+
+  it('skips a number that was taken but never stored, after the gap timeout, and delivers what waited behind it', async () => {
+    const gappy = await startTestServer({ chat: { gapTimeoutMs: 200 } }, { engines: { rooms: new MemoryRoomStore(), messages: new LossyHistory() } });
+    try {
+      const room = await gappy.client().createRoom({ title: 'Gappy', visibility: 'public' });
+      const watcher = await TestSocket.open(wsUrl(gappy.url, room.id));
+      const sender = await TestSocket.open(wsUrl(gappy.url, room.id));
+      sender.send({ event_type: 'join', name: 'sam' });
+      sender.send({ event_type: 'send', name: 'sam', msg: 'first' });
+      sender.send({ event_type: 'send', name: 'sam', msg: 'lost' });
+      expect((await sender.nextError()).error.code).toBe(701);
+      sender.send({ event_type: 'send', name: 'sam', msg: 'after the gap' });
+      const after = await watcher.next((e) => e.event_type === 'send' && e.msg === 'after the gap', 5000);
+      expect(watcher.events.flatMap((e) => (e.event_type === 'send' ? [[e.seq, e.msg]] : []))).toEqual([
+        [1, 'first'],
+        [3, 'after the gap'],
+      ]);
+      expect(after).toMatchObject({ seq: 3 });
+    } finally {
+      await gappy.close();
+    }
+  });
+
+  it('delivers a message stored by a sender that died before publishing it, in its place, when the next one waits for it', async () => {
+    const crashy = await startTestServer({ chat: { gapTimeoutMs: 200 } }, { engines: { rooms: new MemoryRoomStore(), broker: new CrashingBroker() } });
+    try {
+      const room = await crashy.client().createRoom({ title: 'Crashy', visibility: 'public' });
+      const watcher = await TestSocket.open(wsUrl(crashy.url, room.id));
+      const sender = await TestSocket.open(wsUrl(crashy.url, room.id));
+      sender.send({ event_type: 'join', name: 'sam' });
+      for (const msg of ['first', 'vanishing', 'next']) sender.send({ event_type: 'send', name: 'sam', msg });
+      await watcher.next((e) => e.event_type === 'send' && e.msg === 'next', 5000);
+      expect(watcher.events.flatMap((e) => (e.event_type === 'send' ? [[e.seq, e.msg]] : []))).toEqual([
+        [1, 'first'],
+        [2, 'vanishing'],
+        [3, 'next'],
+      ]);
+    } finally {
+      await crashy.close();
+    }
+  });
+});
+
 describe('races and abuse', () => {
   /** A store whose next lookup answers late, with what it read before: an upgrade holds a stale room. */
   class SlowStore extends MemoryRoomStore {
@@ -372,7 +440,7 @@ describe('races and abuse', () => {
 
   it('an upgrade admitted just before the room is deleted or its password changed does not survive it', async () => {
     const store = new SlowStore();
-    const racing = await startTestServer({}, { store });
+    const racing = await startTestServer({}, { engines: { rooms: store } });
     try {
       const client = racing.client();
       const doomed = await client.createRoom({ title: 'Doomed', visibility: 'public' });

@@ -191,16 +191,31 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
     });
 
     it('drops an entry whose lease ran out: gone from users at once, handed to exactly one reaper, its name free', async () => {
+      const alive = { connectionId: 'a:1', user: user('alive') };
       await engines.a.presence.join(room, 'a:1', user('alive'));
       await engines.b.presence.join(room, 'b:1', user('crashed'));
       now += TTL / 2;
-      expect(await engines.a.presence.refresh(room, ['a:1'])).toEqual([]);
+      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [] });
       now += TTL / 2 + 1; // b's lease is over, a's was extended
       expect((await engines.a.presence.usersIn(room)).map((u) => u.username)).toEqual(['alive']);
-      const reaped = await Promise.all([engines.a.presence.refresh(room, ['a:1']), engines.b.presence.refresh(room, [])]);
-      expect(reaped.flat().map((u) => u.username)).toEqual(['crashed']);
-      expect(await engines.a.presence.refresh(room, ['a:1'])).toEqual([]);
+      const reaped = await Promise.all([engines.a.presence.refresh(room, [alive]), engines.b.presence.refresh(room, [])]);
+      expect(reaped.flatMap((r) => r.departed).map((u) => u.username)).toEqual(['crashed']);
+      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [] });
       expect((await engines.b.presence.join(room, 'b:2', user('Crashed'))).joined).toBe(true);
+    });
+
+    it('puts back the entries of present users that went missing, unless another connection took the name', async () => {
+      await engines.a.presence.join(room, 'a:1', user('kept'));
+      await engines.a.presence.join(room, 'a:2', user('taken'));
+      await engines.b.presence.forgetRoom(room); // as a Redis that restarted empty
+      await engines.b.presence.join(room, 'b:1', user('TAKEN'));
+      const present = [
+        { connectionId: 'a:1', user: user('kept') },
+        { connectionId: 'a:2', user: user('taken') },
+      ];
+      expect(await engines.a.presence.refresh(room, present)).toEqual({ departed: [], restored: [user('kept')] });
+      expect(await engines.a.presence.refresh(room, present)).toEqual({ departed: [], restored: [] });
+      expect((await engines.b.presence.usersIn(room)).map((u) => u.username).sort()).toEqual(['TAKEN', 'kept']);
     });
 
     it('a join meeting an expired holder of its name takes the name and hands the holder back to announce', async () => {

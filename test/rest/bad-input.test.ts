@@ -237,7 +237,7 @@ describe('store failures', () => {
 
   it('an unavailable store: 503 code 701 on the API and on /health; a broken one: 500 code 702', async () => {
     const store = new FailingStore();
-    const failing = await startTestServer({}, { store });
+    const failing = await startTestServer({}, { engines: { rooms: store } });
     try {
       const client = failing.client();
       expect((await client.GET('/health')).response.status).toBe(200);

@@ -47,7 +47,7 @@ export type TestConfig = Partial<Omit<Config, 'chat'>> & { chat?: Partial<ChatLi
 
 export async function startTestServer(overrides: TestConfig = {}, options: ChitChatOptions = {}): Promise<TestServer> {
   const { chat, ...rest } = overrides;
-  const shared = options.store ? { mongodbUri: undefined, redisUrl: undefined } : { mongodbUri: testDatabaseUri(), ...testRedis() };
+  const shared = options.engines?.rooms ? { mongodbUri: undefined, redisUrl: undefined } : { mongodbUri: testDatabaseUri(), ...testRedis() };
   const base = loadConfig({ SECRET_KEY: TEST_SECRET }, { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...shared, ...rest });
   const config: Config = { ...base, chat: { ...base.chat, ...chat } };
   const running = await listen(config, { logger: pino({ level: 'silent' }), ...options });

@@ -1,5 +1,5 @@
 import { foldName } from '../../rooms/names.js';
-import type { Presence, RoomUser } from '../../rooms/presence.js';
+import type { Presence, PresentUser, RoomUser } from '../../rooms/presence.js';
 import type { RedisConnection, Script } from './connection.js';
 import { roomKeys } from './keys.js';
 
@@ -52,12 +52,29 @@ if redis.call('HGET', KEYS[2], key) == ARGV[1] then redis.call('HDEL', KEYS[2], 
 return entry
 `;
 
-/** ARGV: now, lease end, key ttl, connections... Extends their leases, then reaps. */
+/**
+ * ARGV: now, lease end, key ttl, then for each present connection: its id, folded name, entry. Extends
+ * their leases, puts back a missing entry whose name is free, then reaps. Returns {departed, restored}.
+ */
 const REFRESH = `${COMMON}
-for i = 4, #ARGV do redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[i]) end
+local restored = {}
+for i = 4, #ARGV, 3 do
+  local conn, key, entry = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('HEXISTS', KEYS[1], conn) == 1 then
+    redis.call('ZADD', KEYS[3], ARGV[2], conn)
+  else
+    local owner = redis.call('HGET', KEYS[2], key)
+    if not owner or owner == conn then
+      redis.call('HSET', KEYS[1], conn, entry)
+      redis.call('HSET', KEYS[2], key, conn)
+      redis.call('ZADD', KEYS[3], ARGV[2], conn)
+      restored[#restored + 1] = entry
+    end
+  end
+end
 local departed = reap(ARGV[1])
 keep(ARGV[3])
-return departed
+return {departed, restored}
 `;
 
 interface Entry extends RoomUser {
@@ -100,10 +117,14 @@ export class RedisPresence implements Presence {
     return this.ttlMs * 3;
   }
 
+  private entry(user: RoomUser): { key: string; entry: string } {
+    const key = foldName(user.username);
+    return { key, entry: JSON.stringify({ ...user, key } satisfies Entry) };
+  }
+
   async join(roomId: number, connectionId: string, user: RoomUser): Promise<{ joined: boolean; departed: RoomUser[] }> {
     const at = this.now();
-    const key = foldName(user.username);
-    const entry = JSON.stringify({ ...user, key } satisfies Entry);
+    const { key, entry } = this.entry(user);
     const [joined, departed] = (await this.joinScript(this.keys(roomId), [at, connectionId, key, entry, at + this.ttlMs, this.keyTtlMs])) as [number, string[]];
     return { joined: joined === 1, departed: departed.map(userOf) };
   }
@@ -134,10 +155,14 @@ export class RedisPresence implements Presence {
     });
   }
 
-  async refresh(roomId: number, connectionIds: string[]): Promise<RoomUser[]> {
+  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }> {
     const at = this.now();
-    const departed = (await this.refreshScript(this.keys(roomId), [at, at + this.ttlMs, this.keyTtlMs, ...connectionIds])) as string[];
-    return departed.map(userOf);
+    const triples = present.flatMap(({ connectionId, user }) => {
+      const { key, entry } = this.entry(user);
+      return [connectionId, key, entry];
+    });
+    const [departed, restored] = (await this.refreshScript(this.keys(roomId), [at, at + this.ttlMs, this.keyTtlMs, ...triples])) as [string[], string[]];
+    return { departed: departed.map(userOf), restored: restored.map(userOf) };
   }
 
   async forgetRoom(roomId: number): Promise<void> {
