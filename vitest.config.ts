@@ -8,8 +8,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // The WebSocket fuzz runs in `make fuzz`, bounded by FUZZ_RUNS.
-    exclude: process.env.FUZZ_RUNS ? [] : ['test/fuzz/**'],
+    // The WebSocket fuzz runs in `make fuzz`, bounded by FUZZ_RUNS; the benchmark harness's own test in
+    // `make test-bench`, alone, as it loads the machine for a minute and would disturb timing-sensitive suites.
+    exclude: [...(process.env.FUZZ_RUNS ? [] : ['test/fuzz/**']), ...(process.env.BENCH_HARNESS ? [] : ['test/bench/**'])],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -4,11 +4,13 @@
 // session, alternated run by run with the server under test after a discarded warm-up, each run started
 // only once both servers are idle and the machine quiet; figures are medians, also given as ratios to the baseline.
 // Knobs: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SWEEP_SECONDS, BENCH_CONNECTIONS, BENCH_OUT, BENCH_QUICK=1 (tiny
-// loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections, BENCH_FANOUT=1000x20,...
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+// loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections,scaleout, BENCH_FANOUT=1000x20,...
+// The scale-out part starts a FerretDB and a Redis of its own on loopback (built or installed as
+// `make test-redis` does) and compares two instances sharing them with one instance on the same store.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, totalmem, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -24,7 +26,7 @@ const WARMUP_SECONDS = 1;
 const root = new URL('..', import.meta.url).pathname;
 const DEFAULT_OUT = resolve(root, 'bench/results');
 const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
-const PARTS = ['http', 'fanout', 'sweep', 'connections'];
+const PARTS = ['http', 'fanout', 'sweep', 'connections', 'scaleout'];
 const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : PARTS;
 for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY: unknown part "${part}" (${PARTS.join(', ')})`);
 const FANOUT = env.BENCH_FANOUT
@@ -32,6 +34,9 @@ const FANOUT = env.BENCH_FANOUT
   : QUICK
     ? [[50, 20]]
     : [[100, 100], [1000, 20], [1000, 50], [5000, 10]];
+// 1,000 watchers split over two instances, the publisher on one, against one instance.
+const SCALEOUT = QUICK ? { watchers: 100, rate: 10 } : { watchers: 1000, rate: 20 };
+const SCALEOUT_TARGET = { p99Ratio: 1.5 };
 const SWEEP = QUICK ? { watchers: 50, rates: [10, 20] } : { watchers: 1000, rates: [10, 20, 40, 60, 80, 100, 120] };
 const SATURATION_RULE = 'the highest rate that is lossless, reaches ≥ 95 % of the offered deliveries/s and keeps p99 ≤ 3× the p99 at the lowest rate';
 // The issue's targets, checked at 1,000 watchers × 20 msg/s and for the connections run.
@@ -83,6 +88,26 @@ const freePort = () =>
     });
   });
 
+/** Resolves once `port` accepts a connection; rejects if `child` exits first or 30 s pass. */
+async function untilListening(port, child, what) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const up = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > until) throw new Error(`${what} did not start`);
+    await sleep(50);
+  }
+}
+
+async function stopChild(child, exited) {
+  child.kill('SIGTERM');
+  await within(exited, 10_000, 'a process to stop').catch(() => child.kill('SIGKILL'));
+}
+
 async function startProcess(args, wsPath, env = {}) {
   const port = await freePort();
   const child = spawnNode(args(port), {
@@ -91,23 +116,37 @@ async function startProcess(args, wsPath, env = {}) {
   });
   const exited = new Promise((r) => child.once('exit', r));
   // Ready when it accepts a connection (the server logs at warn level here, so there is no line to wait for).
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args(port).join(' ')} exited with ${child.exitCode}`);
-    const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > until) throw new Error(`${args(port).join(' ')} did not start`);
-    await sleep(50);
-  }
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await within(exited, 10_000, 'a server to stop').catch(() => child.kill('SIGKILL'));
-  };
-  return { port, pid: child.pid, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}${wsPath}`, stop };
+  await untilListening(port, child, args(port).join(' '));
+  return { port, pid: child.pid, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}${wsPath}`, stop: () => stopChild(child, exited) };
 }
+
+/** A FerretDB and a Redis on loopback ports and a scratch directory, from the binaries `make test-redis` uses. */
+async function localDatabases() {
+  const script = (path) => execFileSync(path, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-db-'));
+  const start = async (bin, args, name) => {
+    const port = await freePort();
+    const child = spawn(bin, args(port), { stdio: 'ignore' });
+    children.add(child);
+    const exited = new Promise((r) => child.once('exit', r));
+    await untilListening(port, child, name);
+    return { port, pid: child.pid, stop: () => stopChild(child, exited) };
+  };
+  const mongo = await start(script('test/mongo/build-ferretdb.sh'), (port) => [
+    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
+  ], 'FerretDB');
+  const redis = await start(script('test/redis/redis-server.sh'), (port) => ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], 'Redis');
+  return {
+    mongoUri: (db) => `mongodb://127.0.0.1:${mongo.port}/${db}?maxPoolSize=1`,
+    redisUrl: `redis://127.0.0.1:${redis.port}`,
+    redisPid: redis.pid,
+    async stop() {
+      await Promise.all([mongo.stop(), redis.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const fullServer = (env) => startProcess(() => ['dist/src/main.js'], '/chats/1/ws', env);
 const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
 const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
@@ -230,8 +269,11 @@ async function httpBench() {
  * The connection phase's CPU (spawn to "go") is reported on its own.
  */
 async function wsRun(target, watchers, rate, seconds, idlePids) {
+  // A service of several processes (instances, Redis) is charged for all of them.
+  const pids = target.pids ?? [target.pid];
+  const used = () => pids.map(usage).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssMb: a.rssMb + b.rssMb }));
   const idleBefore = await waitIdle(idlePids);
-  const atStart = usage(target.pid);
+  const atStart = used();
   const load = spawnNode(['bench/ws-load.mjs', target.wsUrl, String(watchers), String(rate), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((r) => load.once('exit', r));
   const lines = createInterface({ input: load.stdout })[Symbol.asyncIterator]();
@@ -243,11 +285,11 @@ async function wsRun(target, watchers, rate, seconds, idlePids) {
   try {
     const ready = await nextLine(60_000 + watchers * 10, 'ready');
     const idleAtGo = await waitIdle(idlePids);
-    const atGo = usage(target.pid);
+    const atGo = used();
     const busyAtGo = machineBusySeconds();
     load.stdin.write('go\n');
     const result = await nextLine((seconds + 30) * 1000, 'results');
-    const atEnd = usage(target.pid);
+    const atEnd = used();
     const busy = machineBusySeconds() - busyAtGo;
     await within(exited, 10_000, 'ws-load to exit');
     const cpu = atEnd.cpuSeconds - atGo.cpuSeconds;
@@ -283,6 +325,7 @@ function medianOf(runs) {
   return {
     deliveriesPerSecond: m((r) => r.deliveriesPerSecond, 0),
     loss: Math.max(...runs.map((r) => r.loss)),
+    outOfOrder: Math.max(...runs.map((r) => r.outOfOrder)),
     p50Ms: m((r) => r.p50Ms),
     p99Ms: m((r) => r.p99Ms),
     maxMs: m((r) => r.maxMs),
@@ -344,6 +387,53 @@ async function sweepBench() {
     };
     return { watchers, seconds: SWEEP_SECONDS, rule: SATURATION_RULE, ...Object.fromEntries(KINDS.map((k) => [k, { rows: rows[k], saturation: saturation(k) }])) };
   });
+}
+
+/**
+ * The cost of the hop through Redis: SCALEOUT.watchers split over two instances sharing Redis and one
+ * MongoDB-wire store, the publisher on the first, against one instance on the same kind of store without
+ * Redis; alternated run by run. The pair is charged the CPU of both instances and of Redis; the store's
+ * (one write per message on both sides) is charged to neither.
+ */
+async function scaleoutBench() {
+  const { watchers, rate } = SCALEOUT;
+  const dbs = await localDatabases();
+  const servers = [];
+  try {
+    const single = await fullServer({ ...CHAT_ENV, MONGODB_URI: dbs.mongoUri('bench_single') });
+    servers.push(single);
+    const pairEnv = { ...CHAT_ENV, MONGODB_URI: dbs.mongoUri('bench_pair'), REDIS_URL: dbs.redisUrl };
+    const a = await fullServer(pairEnv);
+    servers.push(a);
+    const b = await fullServer(pairEnv);
+    servers.push(b);
+    const targets = { single, pair: { pids: [a.pid, b.pid, dbs.redisPid], wsUrl: `${a.wsUrl},${b.wsUrl}` } };
+    const idlePids = [single.pid, a.pid, b.pid, dbs.redisPid];
+    const kinds = ['single', 'pair'];
+    for (const kind of kinds) await wsRun(targets[kind], watchers, rate, WARMUP_SECONDS, idlePids); // discarded
+    const runs = { single: [], pair: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const kind of kinds) {
+        runs[kind].push(await wsRun(targets[kind], watchers, rate, SECONDS, idlePids));
+        log(`scaleout ${watchers}×${rate} ${kind} round ${i + 1}:`, JSON.stringify(runs[kind].at(-1)));
+      }
+    }
+    const s = medianOf(runs.single);
+    const p = medianOf(runs.pair);
+    const p99Ratio = round(p.p99Ms / s.p99Ms, 2);
+    return {
+      watchers,
+      rate,
+      single: s,
+      pair: p,
+      p99Ratio,
+      cpuPerDeliveryRatio: round(p.cpuMicrosPerDelivery / s.cpuMicrosPerDelivery, 2),
+      targets: { lossless: p.loss === 0 && s.loss === 0, inOrder: p.outOfOrder === 0 && s.outOfOrder === 0, p99Met: p99Ratio != null && p99Ratio <= SCALEOUT_TARGET.p99Ratio },
+    };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await dbs.stop();
+  }
 }
 
 async function connectionsBench() {
@@ -438,6 +528,20 @@ function render(r) {
       `Saturation point (${sweep.rule}): chitchat ${point(sweep.server.saturation)}, bare ws ${point(sweep.baseline.saturation)}.`,
     );
   }
+  if (r.scaleout) {
+    const x = r.scaleout;
+    const line = (label, y, ratios) =>
+      `| ${label} | ${y.deliveriesPerSecond} | ${y.loss} | ${y.outOfOrder} | ${ms(y.p50Ms)} / ${ms(y.p99Ms)} / ${ms(y.maxMs)} | ${y.cpuMicrosPerDelivery} | ${y.serverRssMb} | ${ratios} |`;
+    rows.push(
+      '',
+      `| scale-out, ${x.watchers} watchers × ${x.rate}/s, on MongoDB (FerretDB) | deliveries/s | loss | out of order | p50 / p99 / max ms | CPU µs/delivery | RSS MB | p99 / CPU vs one instance |`,
+      '|---|---|---|---|---|---|---|---|',
+      line('one instance', x.single, ''),
+      line('two instances + Redis (CPU and RSS of all three)', x.pair, `${x.p99Ratio} / ${x.cpuPerDeliveryRatio}`),
+      '',
+      `Scale-out targets: lossless ${yes(x.targets.lossless)}; order kept for every watcher ${yes(x.targets.inOrder)}; p99 ${x.p99Ratio}× one instance's (≤ ${SCALEOUT_TARGET.p99Ratio}: ${yes(x.targets.p99Met)}).`,
+    );
+  }
   if (connections) {
     const c = connections;
     rows.push(
@@ -447,7 +551,11 @@ function render(r) {
         `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
     );
   }
-  const wsRuns = [...(fanout ?? []).flatMap((f) => [...f.server.runs, ...f.baseline.runs]), ...(sweep ? KINDS.flatMap((k) => sweep[k].rows) : [])];
+  const wsRuns = [
+    ...(fanout ?? []).flatMap((f) => [...f.server.runs, ...f.baseline.runs]),
+    ...(sweep ? KINDS.flatMap((k) => sweep[k].rows) : []),
+    ...(r.scaleout ? [...r.scaleout.single.runs, ...r.scaleout.pair.runs] : []),
+  ];
   const unsettled = wsRuns.filter((x) => !x.idle.settled).length;
   if (unsettled) rows.push('', `${unsettled} WebSocket run(s) started without the servers going idle within 10 s (see latest.json).`);
   const disturbed = wsRuns.filter((x) => x.otherCpuPercent > 10);
@@ -477,6 +585,7 @@ if (ONLY.includes('http')) results.http = await httpBench();
 if (ONLY.includes('fanout')) results.fanout = await fanoutBench();
 if (ONLY.includes('sweep')) results.sweep = await sweepBench();
 if (ONLY.includes('connections')) results.connections = await connectionsBench();
+if (ONLY.includes('scaleout')) results.scaleout = await scaleoutBench();
 results.targets = targetsMet(results.fanout, results.connections);
 
 const table = render(results);

@@ -5,11 +5,14 @@
 //      it prints {"phase":"ready",...} on stdout;
 //   2. waits for the line "go" on stdin (exits if stdin closes first: the harness is gone);
 //   3. sends, drains, prints one JSON line of results and exits.
-// Usage: node ws-load.mjs <ws-url> <watchers> <rate> <seconds>
+// Usage: node ws-load.mjs <ws-url>[,<ws-url>...] <watchers> <rate> <seconds>
+// With several URLs (instances of one service) the watchers are spread over them in turn and the
+// publisher uses the first. Where frames carry `seq`, each watcher checks that they arrive in order.
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 
-const [url, watchersArg, rateArg, secondsArg] = process.argv.slice(2);
+const [urlsArg, watchersArg, rateArg, secondsArg] = process.argv.slice(2);
+const urls = urlsArg.split(',');
 const watchers = Number(watchersArg);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
@@ -26,13 +29,14 @@ const latencies = [];
 let deliveries = 0;
 let lastDeliveryAt = 0;
 let joinedBy = 0;
+let outOfOrder = 0; // a message whose seq is not one more than the last one this watcher saw
 
 let started = false;
 const stdin = createInterface({ input: process.stdin });
 stdin.on('close', () => started || process.exit(1)); // the harness went away before "go"
 const go = new Promise((resolve) => stdin.on('line', (line) => line.trim() === 'go' && resolve((started = true))));
 
-function open() {
+function open(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
@@ -41,6 +45,7 @@ function open() {
 }
 
 function watch(ws) {
+  let lastSeq = 0;
   ws.on('message', (data) => {
     const text = data.toString();
     const at = text.indexOf('"msg":"t');
@@ -49,6 +54,12 @@ function watch(ws) {
       return;
     }
     const received = now();
+    const seqAt = text.indexOf('"seq":');
+    if (seqAt >= 0) {
+      const seq = parseInt(text.slice(seqAt + 6), 10);
+      if (lastSeq && seq !== lastSeq + 1) outOfOrder++;
+      lastSeq = seq;
+    }
     latencies.push(received - Number(text.slice(at + 8, text.indexOf('"', at + 8))));
     lastDeliveryAt = received;
     deliveries++;
@@ -58,12 +69,12 @@ function watch(ws) {
 const connectStart = performance.now();
 const sockets = [];
 for (let i = 0; i < watchers; i += BATCH) {
-  const batch = await Promise.all(Array.from({ length: Math.min(BATCH, watchers - i) }, open));
+  const batch = await Promise.all(Array.from({ length: Math.min(BATCH, watchers - i) }, (_, j) => open(urls[(i + j) % urls.length])));
   for (const ws of batch) watch(ws);
   sockets.push(...batch);
 }
 const connectMs = performance.now() - connectStart;
-const publisher = await open();
+const publisher = await open(urls[0]);
 publisher.send(JSON.stringify({ event_type: 'join', name }));
 // Every watcher seeing the publisher's join means every socket is in the room's fan-out.
 for (const until = performance.now() + JOIN_WAIT_MS; joinedBy < watchers && performance.now() < until; ) await sleep(10);
@@ -111,6 +122,7 @@ console.log(
     expected,
     deliveries,
     loss: expected - deliveries,
+    outOfOrder,
     deliveriesPerSecond: deliveries ? Math.round(deliveries / deliverySeconds) : 0,
     p50Ms: pick(0.5),
     p99Ms: pick(0.99),
