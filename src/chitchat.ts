@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Passwords } from './auth/passwords.js';
 import { RoomTokens } from './auth/tokens.js';
 import { ChatService } from './chat/service.js';
@@ -78,11 +79,24 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     presenceTtlMs: config.presenceTtlMs,
   });
 
-  // The default room is seeded once the store answers; until then requests get 503.
-  const ready = engines.ready.then(() => rooms.seedDefaultRoom()).then(() => sessions.start());
-  let closing = false;
+  // Once the store and the engines answer: the default room is seeded (tried until it is; requests get
+  // 503 meanwhile) and room changes are followed, each on its own, so that neither waits for the other.
+  const closing = new AbortController();
+  const seeded = (async () => {
+    await engines.ready;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await rooms.seedDefaultRoom();
+      } catch (err) {
+        if (closing.signal.aborted) throw err;
+        logger.warn({ err, retryInMs: delay }, 'could not seed the default room yet; retrying');
+        await sleep(delay, undefined, { signal: closing.signal });
+      }
+    }
+  })();
+  const ready = Promise.all([seeded, engines.ready.then(() => sessions.start())]).then(() => undefined);
   ready.catch((err: unknown) => {
-    if (!closing) logger.error({ err }, 'could not start: the store or the engines did not become ready');
+    if (!closing.signal.aborted) logger.error({ err }, 'could not start: the store or the engines did not become ready');
   });
 
   return {
@@ -93,7 +107,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     engines,
     instanceId,
     async close() {
-      closing = true;
+      closing.abort();
       await sessions.close();
       await engines.close();
     },

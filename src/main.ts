@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { listen } from './server.js';
 
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -17,6 +19,11 @@ async function main(): Promise<void> {
   const running = await listen(config, { logger });
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    // A shutdown that hangs (a store that never answers) must not keep the process from ending.
+    setTimeout(() => {
+      logger.error({ afterMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {

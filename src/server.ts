@@ -68,11 +68,11 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
     server,
     chitchat,
     async close() {
+      // No new connections from here on; then the chat says goodbye, and what is left is closed.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await chitchat.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -33,6 +33,8 @@ export interface ChatServiceDeps {
 
 /** How many missing messages one repair looks at; a longer gap takes several rounds. */
 const REPAIR_BATCH = 100;
+/** A stored message is tried again for this many gap timeouts (10 minutes by default) before it is left to the history. */
+const REPAIR_ATTEMPTS = 300;
 
 const now = () => new Date().toISOString();
 const saidFrame = (message: ChatMessage) => JSON.stringify({ event_type: 'send', ...message } satisfies SaidEvent);
@@ -57,10 +59,13 @@ export class ChatService {
     return (this.handlers[event.event_type] as Handler<EventType>)(participant, event as never);
   }
 
-  /** Before this instance delivers a room's messages: the broker learns the last one stored. */
-  async openRoom(roomId: number): Promise<void> {
-    const [latest] = await this.deps.messages.listBefore(roomId, undefined, 1);
-    await this.deps.broker.open(roomId, latest?.seq ?? 0);
+  /**
+   * Gives the broker a position in the room unless it has one: the last message this instance delivered
+   * there (after Redis lost its data), or else the last one stored (when the room opens here).
+   */
+  async openRoom(roomId: number, lastDelivered: number | null = null): Promise<void> {
+    const [latest] = lastDelivered === null ? await this.deps.messages.listBefore(roomId, undefined, 1) : [];
+    await this.deps.broker.open(roomId, lastDelivered ?? latest?.seq ?? 0);
   }
 
   private async join(participant: Participant, name: string, color: string): Promise<void> {
@@ -71,18 +76,17 @@ export class ChatService {
     }
     const at = now();
     const { joined, departed } = await this.deps.presence.join(room.id, participant.id, { username: name, color, last_activity: at });
-    await this.announceDepartures(room.id, departed);
-    if (!joined) throw new ApiError(202, 'name');
-    participant.name = name;
-    participant.color = color;
     try {
+      await this.announceDepartures(room.id, departed);
+      if (!joined) throw new ApiError(202, 'name');
       await this.announceArrival(room.id, name, color, at);
     } catch (err) {
-      // Nobody was told: the join did not happen, and the client may try it again.
-      participant.name = null;
-      await this.deps.presence.leave(room.id, participant.id).catch(() => undefined);
+      // Nobody was told of this join: it did not happen, and the client may try it again.
+      if (joined) await this.deps.presence.leave(room.id, participant.id).catch(() => undefined);
       throw err;
     }
+    participant.name = name;
+    participant.color = color;
   }
 
   private async say(participant: Participant, name: string, msg: string, color: string | undefined): Promise<void> {
@@ -125,14 +129,19 @@ export class ChatService {
 
   /**
    * Extends the leases of this instance's participants in a room; entries that expired (another instance
-   * died) are announced as departures, and entries put back (Redis lost them) as arrivals.
+   * died) are announced as departures, and entries put back (Redis lost them) as arrivals. Returns the
+   * participants whose name another connection took meanwhile: they are no longer joined.
    */
-  async refresh(roomId: number, participants: Participant[]): Promise<void> {
+  async refresh(roomId: number, participants: Participant[]): Promise<Participant[]> {
     const at = now();
-    const present = participants.flatMap((p) => (p.name === null ? [] : [{ connectionId: p.id, user: { username: p.name, color: p.color, last_activity: at } }]));
-    const { departed, restored } = await this.deps.presence.refresh(roomId, present);
+    const joined = participants.filter((p) => p.name !== null);
+    const present = joined.map((p) => ({ connectionId: p.id, user: { username: p.name!, color: p.color, last_activity: at } }));
+    const { departed, restored, refused } = await this.deps.presence.refresh(roomId, present);
     await this.announceDepartures(roomId, departed);
     for (const { username, color } of restored) await this.announceArrival(roomId, username, color, at);
+    const lost = joined.filter((p) => refused.includes(p.id));
+    for (const participant of lost) participant.name = null;
+    return lost;
   }
 
   private announceArrival(roomId: number, name: string, color: string, at: string): Promise<void> {
@@ -149,35 +158,62 @@ export class ChatService {
     return this.deps.broker.publish(roomId, JSON.stringify(event));
   }
 
-  /** Hands a stored message to the broker in seq order; one that has to wait gets its gap looked at later. */
+  /**
+   * Hands a stored message to the broker in seq order. One that has to wait, or that the broker could not
+   * take (Redis away), is looked at again after the gap timeout, until it is published: it is stored, so
+   * the sender is not told of a failure, and sending it again would only store it twice.
+   */
   private async deliver(message: ChatMessage): Promise<void> {
-    if (!(await this.deps.broker.publishMessage(message.room_id, message.seq, saidFrame(message)))) {
-      this.repairLater(message.room_id, message.seq);
+    const frame = saidFrame(message);
+    try {
+      if (await this.deps.broker.publishMessage(message.room_id, message.seq, frame)) return;
+    } catch (err) {
+      this.deps.logger.warn({ err, roomId: message.room_id, seq: message.seq }, 'a stored message waits for the broker');
     }
+    this.repairLater(message.room_id, message.seq, frame, 1);
   }
 
-  private repairLater(roomId: number, seq: number): void {
+  private repairLater(roomId: number, seq: number, frame: string, attempt: number): void {
+    if (attempt > REPAIR_ATTEMPTS) {
+      this.deps.logger.error({ roomId, seq }, 'gave up publishing a stored message; it stays in the history');
+      return;
+    }
     const timer = setTimeout(() => {
       this.repairs.delete(timer);
-      this.repair(roomId, seq).catch((err: unknown) => this.deps.logger.warn({ err, roomId, seq }, 'could not fill a gap before a message'));
+      this.repair(roomId, seq, frame).then(
+        (published) => published || this.repairLater(roomId, seq, frame, attempt + 1),
+        (err: unknown) => {
+          this.deps.logger.warn({ err, roomId, seq }, 'could not fill a gap before a message');
+          this.repairLater(roomId, seq, frame, attempt + 1);
+        },
+      );
     }, this.deps.gapTimeoutMs);
     timer.unref();
     this.repairs.add(timer);
   }
 
   /**
-   * `seq` still waits for lower numbers: their senders died between storing and publishing, or took a
-   * number and failed to store. A stored one is delivered from the store, in its place; one that is not
-   * stored never will be, and is skipped.
+   * `seq` still waits: the lower numbers it waits for were taken by senders that died between storing and
+   * publishing, or that failed to store; or the broker was away. A lower number whose message is stored
+   * is published from the store, in its place; one that is not is claimed as a gap, never to be stored,
+   * and skipped. Then `seq` itself is published again. True once it is published.
    */
-  private async repair(roomId: number, seq: number): Promise<void> {
-    const missing = await this.deps.broker.missingBefore(roomId, seq, REPAIR_BATCH);
-    for (const lost of missing) {
-      const [found] = await this.deps.messages.listBefore(roomId, lost + 1, 1);
-      if (found?.seq === lost) await this.deps.broker.publishMessage(roomId, lost, saidFrame(found));
+  private async repair(roomId: number, seq: number, frame: string): Promise<boolean> {
+    for (const lost of await this.deps.broker.missingBefore(roomId, seq, REPAIR_BATCH)) {
+      const found = await this.deps.messages.claimGap(roomId, lost);
+      if (found) await this.deps.broker.publishMessage(roomId, lost, saidFrame(found));
       else await this.deps.broker.skip(roomId, lost);
     }
-    if (missing.length === REPAIR_BATCH) this.repairLater(roomId, seq);
+    return this.deps.broker.publishMessage(roomId, seq, frame);
+  }
+
+  /** The stored messages with `after` < seq < `before`, oldest first, as frames (at most REPAIR_BATCH, the newest). */
+  async storedBetween(roomId: number, after: number, before: number): Promise<{ frame: string; seq: number }[]> {
+    const page = await this.deps.messages.listBefore(roomId, before, Math.min(before - after - 1, REPAIR_BATCH));
+    return page
+      .filter((m) => m.seq > after)
+      .reverse()
+      .map((m) => ({ frame: saidFrame(m), seq: m.seq }));
   }
 
   close(): void {

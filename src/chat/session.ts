@@ -49,6 +49,10 @@ interface Connection {
 
 interface LocalRoom {
   connections: Set<Connection>;
+  /** The last message delivered here: a later one that skips numbers has its gap filled from the store. */
+  lastSeq: number | null;
+  /** Frames that arrived while a gap was being filled, delivered after it. */
+  backlog: { frame: string; seq: number | null }[] | null;
   /** Upgrades admitted to the room and not yet accepted or given up: the room stays while there are any. */
   arriving: number;
   /** Subscribed to the room's frames, and the broker opened on it; resolves to the unsubscribe. */
@@ -85,7 +89,7 @@ export class ChatSessions {
       setInterval(() => this.pingAll(), deps.limits.pingIntervalMs).unref(),
       setInterval(() => this.refreshPresence(), Math.max(250, Math.floor(deps.presenceTtlMs / 4))).unref(),
     ];
-    deps.broker.onResume(() => this.reopenRooms());
+    deps.broker.onResume(() => void this.reopenRooms());
   }
 
   /** Resolves once room changes reach this instance: subscribes, trying again until the bus answers. */
@@ -104,6 +108,8 @@ export class ChatSessions {
   /** The 'upgrade' listener for WebSocket upgrades: admits the socket or answers like the REST API. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    // Shutting down: the client reconnects, to another instance.
+    if (this.closing.signal.aborted) return void socket.destroy();
     let leaveRoom: (() => void) | undefined;
     try {
       const room = await this.deps.rooms.resolve(roomIdOf(req.url));
@@ -141,7 +147,7 @@ export class ChatSessions {
     if (!local) {
       const connections = new Set<Connection>();
       const subscribed = (async () => {
-        const unsubscribe = await this.deps.broker.subscribe(roomId, (frame) => this.deliver(connections, frame));
+        const unsubscribe = await this.deps.broker.subscribe(roomId, (frame, seq) => this.receiveFrame(roomId, created, frame, seq));
         try {
           await this.deps.service.openRoom(roomId);
         } catch (err) {
@@ -150,7 +156,7 @@ export class ChatSessions {
         }
         return unsubscribe;
       })();
-      const created: LocalRoom = { connections, arriving: 0, subscribed };
+      const created: LocalRoom = { connections, lastSeq: null, backlog: null, arriving: 0, subscribed };
       // A room that could not be subscribed is forgotten, so that the next upgrade tries again.
       subscribed.catch(() => {
         if (this.localRooms.get(roomId) === created) this.localRooms.delete(roomId);
@@ -185,6 +191,7 @@ export class ChatSessions {
       queue: Promise.resolve(),
     };
     local.connections.add(connection);
+    if (this.closing.signal.aborted) this.kick(connection, 'shuttingDown');
     ws.on('pong', () => (connection.alive = true));
     ws.on('message', (data, isBinary) => {
       // The rate counts frames as they arrive, however long the store takes with earlier ones.
@@ -203,6 +210,46 @@ export class ChatSessions {
       (fresh) => this.reconcile(connection, fresh),
       (err: unknown) => this.deps.logger.warn({ err, roomId: room.id }, 'could not re-read a room after an upgrade'),
     );
+  }
+
+  /**
+   * A frame from the broker for this room. Numbered messages arrive in order; one that skips numbers
+   * follows a gap (this instance was cut from Redis a moment, or a number was skipped): what the store
+   * has in between is delivered first. A number delivered already is not delivered again.
+   */
+  private receiveFrame(roomId: number, local: LocalRoom, frame: string, seq: number | null): void {
+    if (local.backlog) {
+      local.backlog.push({ frame, seq });
+      return;
+    }
+    if (seq !== null) {
+      if (local.lastSeq !== null && seq <= local.lastSeq) return;
+      if (local.lastSeq !== null && seq > local.lastSeq + 1) return this.fillGap(roomId, local, local.lastSeq, { frame, seq });
+      local.lastSeq = seq;
+    }
+    this.deliver(local.connections, frame);
+  }
+
+  private fillGap(roomId: number, local: LocalRoom, after: number, next: { frame: string; seq: number }): void {
+    local.backlog = [next];
+    this.deps.service
+      .storedBetween(roomId, after, next.seq)
+      .then(
+        (missed) => {
+          for (const { frame, seq } of missed) {
+            this.deliver(local.connections, frame);
+            local.lastSeq = seq;
+          }
+        },
+        (err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not fill a gap in a room\'s messages from the store'),
+      )
+      .finally(() => {
+        // Whatever the store had is delivered; numbers it lacks were skipped, and are not waited for.
+        local.lastSeq = Math.max(local.lastSeq ?? after, next.seq - 1);
+        const backlog = local.backlog ?? [];
+        local.backlog = null;
+        for (const { frame, seq } of backlog) this.receiveFrame(roomId, local, frame, seq);
+      });
   }
 
   /** Whether the socket can take `bytes` more without passing the unsent-bytes cap; closes it with 1013 if not. */
@@ -297,8 +344,14 @@ export class ChatSessions {
   /** Off the hot path: every quarter lease, this instance's entries are extended and expired ones announced. */
   private refreshPresence(): void {
     for (const [roomId, local] of this.localRooms) {
-      const participants = [...local.connections].map((c) => c.participant);
-      this.deps.service.refresh(roomId, participants).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not refresh presence'));
+      const connections = [...local.connections];
+      this.deps.service.refresh(roomId, connections.map((c) => c.participant)).then(
+        (lost) => {
+          // Their name went to someone else while presence was away: they have to join again.
+          for (const connection of connections) if (lost.includes(connection.participant)) this.refuse(connection, new ApiError(202, 'name'));
+        },
+        (err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not refresh presence'),
+      );
     }
   }
 
@@ -319,17 +372,35 @@ export class ChatSessions {
 
   /** The socket under the room as stored now: closed if the room is gone or its token no longer admits it. */
   private reconcile(connection: Connection, fresh: StoredRoom | null): void {
-    if (!fresh) return this.kick(connection, 'roomDeleted');
+    if (!fresh) {
+      // Nobody is left to tell, and presence must not be refreshed back into a room that is gone.
+      connection.participant.name = null;
+      return this.kick(connection, 'roomDeleted');
+    }
     const { participant } = connection;
     if (fresh.revision <= participant.room.revision) return;
     participant.room = fresh;
     if (!stillAdmits(fresh, participant.tokenUser, connection.admittedHash)) this.kick(connection, 'tokenRevoked');
   }
 
-  /** The shared bus is back: the broker may have lost its place in each room, and room changes may have gone by. */
-  private reopenRooms(): void {
-    for (const roomId of this.localRooms.keys()) {
-      this.deps.service.openRoom(roomId).catch((err: unknown) => this.deps.logger.warn({ err, roomId }, 'could not reopen a room'));
+  /**
+   * The shared bus is back, and may have lost its data: each room here gives the broker its position
+   * again (kept if it has one), from the last message delivered here. Tried until it takes: without a
+   * position the room's messages are held.
+   */
+  private async reopenRooms(): Promise<void> {
+    const pending = new Set(this.localRooms.keys());
+    for (let delay = 100; pending.size && !this.closing.signal.aborted; delay = Math.min(delay * 2, 2000)) {
+      for (const roomId of pending) {
+        const local = this.localRooms.get(roomId);
+        try {
+          if (local) await this.deps.service.openRoom(roomId, local.lastSeq);
+          pending.delete(roomId);
+        } catch (err) {
+          this.deps.logger.warn({ err, roomId }, 'could not reopen a room yet; retrying');
+        }
+      }
+      if (pending.size) await sleep(delay, undefined, { signal: this.closing.signal }).catch(() => undefined);
     }
   }
 
@@ -343,7 +414,8 @@ export class ChatSessions {
     const everyone = [...this.localRooms.values()].flatMap((local) => [...local.connections]);
     const farewells = everyone.map((connection) => (connection.queue = connection.queue.then(() => this.deps.service.disconnect(connection.participant))));
     await Promise.race([Promise.allSettled(farewells), new Promise((resolve) => setTimeout(resolve, FAREWELL_MS).unref())]);
-    for (const connection of everyone) this.kick(connection, 'shuttingDown');
+    // Every socket, those accepted meanwhile too (accept kicks any later one): ws waits for all to close.
+    for (const local of this.localRooms.values()) for (const connection of local.connections) this.kick(connection, 'shuttingDown');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.deps.service.close();
     await this.unsubscribeRoomEvents?.().catch(() => undefined);

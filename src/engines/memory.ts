@@ -1,10 +1,10 @@
-import type { Broker } from '../chat/broker.js';
+import type { Broker, Deliver } from '../chat/broker.js';
 import type { RoomChange, RoomEvents } from '../rooms/events.js';
 import { foldName } from '../rooms/names.js';
 import type { Presence, PresentUser, RoomUser } from '../rooms/presence.js';
 
 interface Line {
-  subscribers: Set<(frame: string) => void>;
+  subscribers: Set<Deliver>;
   /** The last message delivered or skipped; undefined until `open` or the first message says. */
   last: number | undefined;
   /** Messages held back for a lower seq, by seq; '' marks a skipped one. */
@@ -30,7 +30,7 @@ export class InProcessBroker implements Broker {
     line.last ??= lastSeq;
   }
 
-  async subscribe(roomId: number, deliver: (frame: string) => void): Promise<() => Promise<void>> {
+  async subscribe(roomId: number, deliver: Deliver): Promise<() => Promise<void>> {
     const line = this.line(roomId);
     line.subscribers.add(deliver);
     return async () => {
@@ -40,22 +40,21 @@ export class InProcessBroker implements Broker {
   }
 
   async publish(roomId: number, frame: string): Promise<void> {
-    for (const deliver of this.lines.get(roomId)?.subscribers ?? []) deliver(frame);
+    for (const deliver of this.lines.get(roomId)?.subscribers ?? []) deliver(frame, null);
   }
 
   async publishMessage(roomId: number, seq: number, frame: string): Promise<boolean> {
     const line = this.lines.get(roomId);
     if (!line) return true; // nobody here: nothing to order
-    const last = line.last ?? seq - 1;
-    if (seq <= last) return true;
-    if (seq > last + 1) {
+    if (line.last !== undefined && seq <= line.last) return true;
+    if (line.last === undefined || seq > line.last + 1) {
       line.held.set(seq, frame);
       return false;
     }
     let at = seq;
     let next: string | undefined = frame;
     while (next !== undefined) {
-      if (next !== '') for (const deliver of line.subscribers) deliver(next);
+      if (next !== '') for (const deliver of line.subscribers) deliver(next, at);
       line.held.delete(at);
       line.last = at;
       next = line.held.get(++at);
@@ -138,6 +137,8 @@ export class InMemoryPresence implements Presence {
     const key = foldName(user.username);
     const owner = room.names.get(key);
     if (owner !== undefined && owner !== connectionId) return false;
+    const previous = room.entries.get(connectionId);
+    if (previous && room.names.get(previous.key) === connectionId) room.names.delete(previous.key);
     room.entries.set(connectionId, { user: { ...user }, key, expiresAt: this.now() + this.ttlMs });
     room.names.set(key, connectionId);
     return true;
@@ -162,19 +163,21 @@ export class InMemoryPresence implements Presence {
     return [...(this.rooms.get(roomId)?.entries.values() ?? [])].filter((e) => e.expiresAt > at).map((e) => ({ ...e.user }));
   }
 
-  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }> {
-    if (!present.length && !this.rooms.has(roomId)) return { departed: [], restored: [] };
+  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[]; refused: string[] }> {
+    if (!present.length && !this.rooms.has(roomId)) return { departed: [], restored: [], refused: [] };
     const room = this.room(roomId);
     const expiresAt = this.now() + this.ttlMs;
     const restored: RoomUser[] = [];
+    const refused: string[] = [];
     for (const { connectionId, user } of present) {
       const entry = room.entries.get(connectionId);
       if (entry) entry.expiresAt = expiresAt;
       else if (this.claim(room, connectionId, user)) restored.push({ ...user });
+      else refused.push(connectionId);
     }
     const departed = this.reap(room);
     if (room.entries.size === 0) this.rooms.delete(roomId);
-    return { departed, restored };
+    return { departed, restored, refused };
   }
 
   async forgetRoom(roomId: number): Promise<void> {

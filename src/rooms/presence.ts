@@ -28,8 +28,9 @@ export interface Presence {
   usersIn(roomId: number): Promise<RoomUser[]>;
   /**
    * Extends the leases of these connections' entries, and puts back any that went missing (Redis lost its
-   * data) while its name is free; removes the room's expired entries. Returns both, to announce.
+   * data) while its name is free; removes the room's expired entries. Returns the departed and the
+   * restored users, to announce, and the connections refused their name (another took it meanwhile).
    */
-  refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }>;
+  refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[]; refused: string[] }>;
   forgetRoom(roomId: number): Promise<void>;
 }

@@ -131,7 +131,8 @@ export class RoomService {
   async delete(room: StoredRoom): Promise<void> {
     if (!(await this.deps.store.delete(room.id))) throw new ApiError(101);
     await this.announce({ roomId: room.id, revision: null });
-    await this.deps.presence.forgetRoom(room.id);
+    // The room is gone; its presence entries only wait to be cleared, and they expire by themselves.
+    await this.deps.presence.forgetRoom(room.id).catch((err: unknown) => this.deps.logger.warn({ err, roomId: room.id }, 'could not clear a deleted room\'s presence'));
     await this.deps.messages.deleteRoom(room.id);
   }
 

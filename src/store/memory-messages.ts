@@ -2,14 +2,16 @@ import type { ChatMessage, MessageStore, NewMessage } from './store.js';
 
 /** The embedded history: the last `perRoom` messages of each room, in this process only. */
 export class MemoryMessageStore implements MessageStore {
-  private readonly rooms = new Map<number, { lastSeq: number; messages: ChatMessage[] }>();
+  private readonly rooms = new Map<number, { lastSeq: number; messages: ChatMessage[]; gaps: Set<number> }>();
 
   constructor(private readonly perRoom = 1000) {}
 
   async append(message: NewMessage): Promise<ChatMessage> {
     let room = this.rooms.get(message.room_id);
-    if (!room) this.rooms.set(message.room_id, (room = { lastSeq: 0, messages: [] }));
-    const stored = { ...message, seq: ++room.lastSeq };
+    if (!room) this.rooms.set(message.room_id, (room = { lastSeq: 0, messages: [], gaps: new Set() }));
+    let seq = ++room.lastSeq;
+    while (room.gaps.delete(seq)) seq = ++room.lastSeq;
+    const stored = { ...message, seq };
     room.messages.push(stored);
     if (room.messages.length > this.perRoom) room.messages.splice(0, room.messages.length - this.perRoom);
     return { ...stored };
@@ -23,6 +25,15 @@ export class MemoryMessageStore implements MessageStore {
       if (beforeSeq === undefined || message.seq < beforeSeq) page.push({ ...message });
     }
     return page;
+  }
+
+  async claimGap(roomId: number, seq: number): Promise<ChatMessage | null> {
+    let room = this.rooms.get(roomId);
+    if (!room) this.rooms.set(roomId, (room = { lastSeq: 0, messages: [], gaps: new Set() }));
+    const found = room.messages.find((m) => m.seq === seq);
+    if (found) return { ...found };
+    if (seq > room.lastSeq) room.gaps.add(seq);
+    return null;
   }
 
   async deleteRoom(roomId: number): Promise<void> {

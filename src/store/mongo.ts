@@ -49,6 +49,12 @@ const messageSchema = new Schema<ChatMessage>(
   { collection: 'messages', versionKey: false, strict: 'throw' },
 );
 messageSchema.index({ room_id: 1, seq: -1 }, { unique: true });
+/** A number that will never have a message (see claimGap), in the same collection, under the same unique index. */
+const gapSchema = new Schema<{ room_id: number; seq: number; gap: true }>(
+  { room_id: { type: Number, required: true }, seq: { type: Number, required: true }, gap: { type: Boolean, required: true } },
+  { collection: 'messages', versionKey: false, strict: 'throw' },
+);
+const NOT_A_GAP = { gap: { $exists: false } };
 
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number }, { collection: 'counters', versionKey: false, _id: false });
 
@@ -87,6 +93,7 @@ export class MongoRoomStore implements RoomStore, MessageStore {
   private readonly rooms: Model<RoomDoc>;
   private readonly messages: Model<ChatMessage>;
   private readonly counters: Model<CounterDoc>;
+  private readonly gaps: Model<{ room_id: number; seq: number; gap: true }>;
   /** Aborted by close(): the connect loop stops retrying. */
   private readonly closing = new AbortController();
 
@@ -94,6 +101,7 @@ export class MongoRoomStore implements RoomStore, MessageStore {
     this.rooms = connection.model<RoomDoc>('Room', roomSchema);
     this.messages = connection.model<ChatMessage>('Message', messageSchema);
     this.counters = connection.model<CounterDoc>('Counter', counterSchema);
+    this.gaps = connection.model('Gap', gapSchema);
   }
 
   /** Connects, retrying with backoff until it succeeds or the store is closed; the store answers 503 until then. */
@@ -206,8 +214,20 @@ export class MongoRoomStore implements RoomStore, MessageStore {
 
   async listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]> {
     return this.run(async () => {
-      const filter = beforeSeq === undefined ? { room_id: roomId } : { room_id: roomId, seq: { $lt: beforeSeq } };
+      const filter = beforeSeq === undefined ? { room_id: roomId, ...NOT_A_GAP } : { room_id: roomId, seq: { $lt: beforeSeq }, ...NOT_A_GAP };
       return this.messages.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(limit).lean<ChatMessage[]>();
+    });
+  }
+
+  async claimGap(roomId: number, seq: number): Promise<ChatMessage | null> {
+    return this.run(async () => {
+      try {
+        await this.gaps.create({ room_id: roomId, seq, gap: true });
+        return null;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      return this.messages.findOne({ room_id: roomId, seq, ...NOT_A_GAP }, { _id: 0 }).lean<ChatMessage>();
     });
   }
 

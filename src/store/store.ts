@@ -62,5 +62,11 @@ export interface MessageStore {
   append(message: NewMessage): Promise<ChatMessage>;
   /** Up to `limit` messages with seq < `beforeSeq` (all when undefined), newest first. */
   listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]>;
+  /**
+   * For a number handed out whose message is not delivered: the message when it is stored; otherwise the
+   * number is marked as never to be stored (null), so that a slow insert still on its way with it fails
+   * and takes the next number instead of landing behind what was already delivered.
+   */
+  claimGap(roomId: number, seq: number): Promise<ChatMessage | null>;
   deleteRoom(roomId: number): Promise<void>;
 }

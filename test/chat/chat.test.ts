@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type ChitChatClient, type Room } from '@chitchat/client';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { request as httpRequest } from 'node:http';
+import type { Deliver } from '../../src/chat/broker.js';
 import { InProcessBroker } from '../../src/engines/memory.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { MemoryMessageStore } from '../../src/store/memory-messages.js';
@@ -96,7 +97,7 @@ describe('join, send, leave (ChitChat semantics)', () => {
     dave.ws.terminate(); // a dropped connection, no close handshake
     expect(await watcher.next((e) => e.event_type === 'leave' && e.name === 'dave')).toMatchObject({ msg: 'dave has left the room.' });
     expect(await usersIn(room)).toEqual([]);
-    await nothingMoreFor([watcher], erin.ws.readyState === 1 ? await joined(room, 'frank', [watcher]) : watcher, 'frank');
+    await nothingMoreFor([watcher], await joined(room, 'frank', [watcher]), 'frank');
     expect(watcher.events.filter((e) => e.event_type === 'leave' && e.name === 'dave')).toHaveLength(1);
   });
 
@@ -365,12 +366,11 @@ describe('messages delivered in seq order, gaps filled', () => {
   /** History that takes a number for `lost` and then fails to store it, as a database that drops mid-insert. */
   class LossyHistory extends MemoryMessageStore {
     override async append(message: NewMessage) {
-      const stored = await super.append(message);
-      if (message.msg === 'lost') throw new StoreUnavailableError(new Error('connection reset during insert'));
-      return stored;
-    }
-    override async listBefore(roomId: number, beforeSeq: number | undefined, limit: number) {
-      return (await super.listBefore(roomId, beforeSeq, limit + 1)).filter((m) => m.msg !== 'lost').slice(0, limit);
+      if (message.msg !== 'lost') return super.append(message);
+      // The number after the last one is used up, and nothing is stored under it.
+      const [last] = await this.listBefore(message.room_id, undefined, 1);
+      await this.claimGap(message.room_id, (last?.seq ?? 0) + 1);
+      throw new StoreUnavailableError(new Error('connection reset during insert'));
     }
   }
 
@@ -382,6 +382,65 @@ describe('messages delivered in seq order, gaps filled', () => {
       return super.publishMessage(roomId, seq, frame);
     }
   }
+
+  /** A broker that fails the first publication of `flaky`, as a Redis that drops right after the message was stored. */
+  class FlakyBroker extends InProcessBroker {
+    private failed = false;
+    override async publishMessage(roomId: number, seq: number, frame: string) {
+      if (!this.failed && frame.includes('"flaky"')) {
+        this.failed = true;
+        throw new StoreUnavailableError(new Error('Connection is closed.'));
+      }
+      return super.publishMessage(roomId, seq, frame);
+    }
+  }
+
+  /** A broker whose subscribers miss the frame of `unheard`, as an instance cut from Redis for a moment. */
+  class DeafBroker extends InProcessBroker {
+    override subscribe(roomId: number, deliver: Deliver) {
+      return super.subscribe(roomId, (frame, seq) => frame.includes('"unheard"') || deliver(frame, seq));
+    }
+  }
+
+  const saids = (socket: TestSocket) => socket.events.flatMap((e) => (e.event_type === 'send' ? [[e.seq, e.msg]] : []));
+
+  it('publishes a stored message the broker could not take once it can, and tells its sender nothing of the failure', async () => {
+    const flaky = await startTestServer({ chat: { gapTimeoutMs: 200 } }, { engines: { rooms: new MemoryRoomStore(), broker: new FlakyBroker() } });
+    try {
+      const room = await flaky.client().createRoom({ title: 'Flaky', visibility: 'public' });
+      const watcher = await TestSocket.open(wsUrl(flaky.url, room.id));
+      const sender = await TestSocket.open(wsUrl(flaky.url, room.id));
+      sender.send({ event_type: 'join', name: 'sam' });
+      for (const msg of ['flaky', 'after']) sender.send({ event_type: 'send', name: 'sam', msg });
+      await watcher.next((e) => e.event_type === 'send' && e.msg === 'after', 5000);
+      expect(saids(watcher)).toEqual([
+        [1, 'flaky'],
+        [2, 'after'],
+      ]);
+      expect(sender.events.filter((e) => e.event_type === 'error')).toEqual([]);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('fills from the store what its sockets missed between the broker and this instance', async () => {
+    const deaf = await startTestServer({}, { engines: { rooms: new MemoryRoomStore(), broker: new DeafBroker() } });
+    try {
+      const room = await deaf.client().createRoom({ title: 'Deaf', visibility: 'public' });
+      const watcher = await TestSocket.open(wsUrl(deaf.url, room.id));
+      const sender = await TestSocket.open(wsUrl(deaf.url, room.id));
+      sender.send({ event_type: 'join', name: 'sam' });
+      for (const msg of ['heard', 'unheard', 'heard again']) sender.send({ event_type: 'send', name: 'sam', msg });
+      await watcher.next((e) => e.event_type === 'send' && e.msg === 'heard again', 5000);
+      expect(saids(watcher)).toEqual([
+        [1, 'heard'],
+        [2, 'unheard'],
+        [3, 'heard again'],
+      ]);
+    } finally {
+      await deaf.close();
+    }
+  });
 
   it('skips a number that was taken but never stored, after the gap timeout, and delivers what waited behind it', async () => {
     const gappy = await startTestServer({ chat: { gapTimeoutMs: 200 } }, { engines: { rooms: new MemoryRoomStore(), messages: new LossyHistory() } });

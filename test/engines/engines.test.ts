@@ -57,11 +57,14 @@ const kinds: Kind[] = [
 /** Frames that reach `deliver`, and a way to wait until `count` have. */
 function collector() {
   const frames: string[] = [];
+  const seqs: (number | null)[] = [];
   const waiters: (() => void)[] = [];
   return {
     frames,
-    deliver: (frame: string) => {
+    seqs,
+    deliver: (frame: string, seq: number | null) => {
       frames.push(frame);
+      seqs.push(seq);
       waiters.splice(0).forEach((wake) => wake());
     },
     async until(count: number, ms = 2000) {
@@ -129,6 +132,30 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
       expect(await engines.a.broker.publishMessage(room, 4, 'm4')).toBe(true);
       expect(await watcher.until(4)).toEqual(['m1', 'm2', 'm3', 'm4']);
       expect(await settle(() => watcher.frames.length)).toBe(4);
+      expect(watcher.seqs).toEqual([1, 2, 3, 4]);
+    });
+
+    it('holds messages while it has no position in the room, never guessing one, and goes on once it is given one', async () => {
+      const watcher = collector();
+      await engines.b.broker.subscribe(room, watcher.deliver);
+      // As after Redis lost its data: two senders publish, the higher number first.
+      expect(await engines.a.broker.publishMessage(room, 8, 'm8')).toBe(false);
+      expect(await engines.b.broker.publishMessage(room, 7, 'm7')).toBe(false);
+      expect(await engines.a.broker.missingBefore(room, 8, 100)).toEqual([]);
+      expect(await settle(() => watcher.frames)).toEqual([]);
+      await engines.b.broker.open(room, 6);
+      // A repair publishes the waiting message again: now it is the next one, and what it held follows.
+      expect(await engines.b.broker.publishMessage(room, 7, 'm7')).toBe(true);
+      expect(await watcher.until(2)).toEqual(['m7', 'm8']);
+      expect(watcher.seqs).toEqual([7, 8]);
+    });
+
+    it('delivers other frames at once, without a number', async () => {
+      const watcher = collector();
+      await engines.a.broker.subscribe(room, watcher.deliver);
+      await engines.b.broker.publish(room, '{"event_type":"join"}');
+      expect(await watcher.until(1)).toEqual(['{"event_type":"join"}']);
+      expect(watcher.seqs).toEqual([null]);
     });
 
     it('names the gaps a held message waits on, and a skip releases what waits behind it', async () => {
@@ -195,12 +222,12 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
       await engines.a.presence.join(room, 'a:1', user('alive'));
       await engines.b.presence.join(room, 'b:1', user('crashed'));
       now += TTL / 2;
-      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [] });
+      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [], refused: [] });
       now += TTL / 2 + 1; // b's lease is over, a's was extended
       expect((await engines.a.presence.usersIn(room)).map((u) => u.username)).toEqual(['alive']);
       const reaped = await Promise.all([engines.a.presence.refresh(room, [alive]), engines.b.presence.refresh(room, [])]);
       expect(reaped.flatMap((r) => r.departed).map((u) => u.username)).toEqual(['crashed']);
-      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [] });
+      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [], refused: [] });
       expect((await engines.b.presence.join(room, 'b:2', user('Crashed'))).joined).toBe(true);
     });
 
@@ -213,8 +240,8 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
         { connectionId: 'a:1', user: user('kept') },
         { connectionId: 'a:2', user: user('taken') },
       ];
-      expect(await engines.a.presence.refresh(room, present)).toEqual({ departed: [], restored: [user('kept')] });
-      expect(await engines.a.presence.refresh(room, present)).toEqual({ departed: [], restored: [] });
+      expect(await engines.a.presence.refresh(room, present)).toEqual({ departed: [], restored: [user('kept')], refused: ['a:2'] });
+      expect(await engines.a.presence.refresh(room, present.slice(0, 1))).toEqual({ departed: [], restored: [], refused: [] });
       expect((await engines.b.presence.usersIn(room)).map((u) => u.username).sort()).toEqual(['TAKEN', 'kept']);
     });
 
@@ -224,6 +251,20 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
       const { joined, departed } = await engines.a.presence.join(room, 'a:1', user('Holly'));
       expect(joined).toBe(true);
       expect(departed.map((u) => u.username)).toEqual(['holly']);
+    });
+
+    it('releases the old name of a connection that joins again under another', async () => {
+      await engines.a.presence.join(room, 'a:1', user('first'));
+      await engines.a.presence.join(room, 'a:1', user('second'));
+      expect((await engines.b.presence.join(room, 'b:1', user('first'))).joined).toBe(true);
+      expect((await engines.a.presence.usersIn(room)).map((u) => u.username).sort()).toEqual(['first', 'second']);
+    });
+
+    it('keeps any string a client may send, lone surrogates and quotes included', async () => {
+      const odd = user('\ud800"x\\ \u{1F600}');
+      expect((await engines.a.presence.join(room, 'a:1', odd)).joined).toBe(true);
+      expect(await engines.b.presence.usersIn(room)).toEqual([odd]);
+      expect(await engines.b.presence.leave(room, 'a:1')).toEqual(odd);
     });
 
     it('forgets a room', async () => {

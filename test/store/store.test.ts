@@ -60,6 +60,23 @@ describe.each(stores)('the %s store', (_kind, open) => {
     expect((await messages.listBefore(8, undefined, 10)).length).toBe(1);
   });
 
+  it('claims a gap: a stored message is handed back, a free number is never used, and history does not show it', async () => {
+    const { messages } = await both();
+    const message = (msg: string) => ({ room_id: 9, name: 'n', color: '', msg, time: at });
+    await messages.append(message('m1'));
+    await messages.append(message('m2'));
+    expect(await messages.claimGap(9, 2)).toMatchObject({ seq: 2, msg: 'm2' });
+    // 3 is the number the next message would take: claimed first, as a repair does for a slow insert.
+    expect(await messages.claimGap(9, 3)).toBeNull();
+    expect(await messages.append(message('m3'))).toMatchObject({ seq: 4, msg: 'm3' });
+    expect(await messages.claimGap(9, 3)).toBeNull();
+    expect((await messages.listBefore(9, undefined, 10)).map((m) => [m.seq, m.msg])).toEqual([
+      [4, 'm3'],
+      [2, 'm2'],
+      [1, 'm1'],
+    ]);
+  });
+
   it('seeds room 1 once, and never again after it is deleted', async () => {
     const store = await fresh();
     await store.seed(room('Public Chat'));

@@ -40,6 +40,11 @@ export class LocalServer {
     }
   }
 
+  /** Sends a signal and returns: SIGSTOP and SIGCONT stall and wake the server, as a network partition would. */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** SIGTERM (a clean stop) or SIGKILL (a crash), and waits for the process to end. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;

@@ -1,24 +1,25 @@
-import type { Broker } from '../../chat/broker.js';
+import type { Broker, Deliver } from '../../chat/broker.js';
 import type { RedisConnection, Script } from './connection.js';
 import { roomKeys } from './keys.js';
 
 /**
- * The ordering step, atomic in Redis: deliver message `seq` if it is the next one, then every held one
+ * The ordering step, atomic in Redis: publish message `seq` if it is the next one, then every held one
  * that follows; otherwise hold it. KEYS: last-seq, held. ARGV: channel, seq, frame ('' = skip), ttl ms.
- * With no last-seq (Redis lost it), `seq` is taken as the next one.
+ * Without a last-seq (Redis lost its data) the message is held until `open` sets one: guessing would
+ * drop a lower message still on its way. Each published frame is prefixed with its seq and a newline.
  */
 const PUBLISH_MESSAGE = `
 local seq = tonumber(ARGV[2])
-local last = tonumber(redis.call('GET', KEYS[1]) or (seq - 1))
-if seq <= last then return 1 end
-if seq > last + 1 then
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last and seq <= last then return 1 end
+if not last or seq > last + 1 then
   redis.call('HSET', KEYS[2], seq, ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
   return 0
 end
 local frame = ARGV[3]
 while frame do
-  if frame ~= '' then redis.call('PUBLISH', ARGV[1], frame) end
+  if frame ~= '' then redis.call('PUBLISH', ARGV[1], seq .. '\\n' .. frame) end
   redis.call('HDEL', KEYS[2], seq)
   last = seq
   seq = seq + 1
@@ -28,7 +29,7 @@ redis.call('SET', KEYS[1], last, 'PX', ARGV[4])
 return 1
 `;
 
-/** KEYS: last-seq, held. ARGV: seq, max. The seqs below ARGV[1] neither delivered nor held. */
+/** KEYS: last-seq, held. ARGV: seq, max. The seqs below ARGV[1] neither published nor held. */
 const MISSING_BEFORE = `
 local seq = tonumber(ARGV[1])
 local last = tonumber(redis.call('GET', KEYS[1]) or seq)
@@ -41,9 +42,16 @@ end
 return missing
 `;
 
+/** A channel message: the seq of a numbered message (empty for other frames), a newline, the frame. */
+function decode(message: string): { frame: string; seq: number | null } {
+  const at = message.indexOf('\n');
+  return { frame: message.slice(at + 1), seq: at > 0 ? Number(message.slice(0, at)) : null };
+}
+
 /**
  * The broker across instances: one Redis channel per room, and the ordering step above per message.
- * A room's ordering keys expire after `ttlMs` without a message and are started again from the store.
+ * A room's position expires after `ttlMs` without a message; Redis must not evict keys otherwise
+ * (maxmemory-policy noeviction), as a lost position holds the room's messages until it is set again.
  */
 export class RedisBroker implements Broker {
   private readonly publishScript: Script;
@@ -51,7 +59,7 @@ export class RedisBroker implements Broker {
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly ttlMs = 7 * 24 * 3600 * 1000,
+    private readonly ttlMs = 30 * 24 * 3600 * 1000,
   ) {
     this.publishScript = redis.script('chitchatPublishMessage', 2, PUBLISH_MESSAGE);
     this.missingScript = redis.script('chitchatMissingBefore', 2, MISSING_BEFORE);
@@ -65,12 +73,15 @@ export class RedisBroker implements Broker {
     await this.redis.guard(() => this.redis.command.set(this.keys(roomId).lastSeq, lastSeq, 'PX', this.ttlMs, 'NX'));
   }
 
-  subscribe(roomId: number, deliver: (frame: string) => void): Promise<() => Promise<void>> {
-    return this.redis.subscribe(this.keys(roomId).frames, deliver);
+  subscribe(roomId: number, deliver: Deliver): Promise<() => Promise<void>> {
+    return this.redis.subscribe(this.keys(roomId).frames, (message) => {
+      const { frame, seq } = decode(message);
+      deliver(frame, seq);
+    });
   }
 
   async publish(roomId: number, frame: string): Promise<void> {
-    await this.redis.guard(() => this.redis.command.publish(this.keys(roomId).frames, frame));
+    await this.redis.guard(() => this.redis.command.publish(this.keys(roomId).frames, `\n${frame}`));
   }
 
   async publishMessage(roomId: number, seq: number, frame: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 
 /** Errors that say Redis is away or overloaded, not that a command is wrong. */
 const UNAVAILABLE =
-  /Command timed out|Connection is closed|Stream isn't writeable|max retries|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN/;
+  /Command timed out|Connection is closed|Stream isn't writeable|max retries|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|^BUSY|^OOM|^NOREPLICAS/;
 
 interface Channel {
   handlers: Set<(message: string) => void>;
@@ -39,23 +39,47 @@ export class RedisConnection {
       commandTimeout: commandTimeoutMs,
       connectTimeout: commandTimeoutMs,
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      // A command that timed out was answered as failed: it must not run later behind the caller's back.
+      autoResendUnfulfilledCommands: false,
+      // Subscriptions are made again here, for the channels still wanted, not for every channel ever used.
+      autoResubscribe: false,
     };
     this.command = new Redis(url, { ...options, connectionName: 'chitchat' });
     this.subscriber = new Redis(url, { ...options, connectionName: 'chitchat-subscriber' });
-    this.watch(this.command, 'commands');
-    this.watch(this.subscriber, 'subscriber');
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.channels.get(channel)?.handlers ?? []) handler(message);
     });
-    let readyOnce = false;
-    this.subscriber.on('ready', () => {
-      // Every later 'ready' follows a reconnection: what was published meanwhile never arrived here.
-      if (readyOnce) for (const listener of this.resumeListeners) listener();
-      readyOnce = true;
-    });
+    let interrupted = false;
+    const connectionLost = () => (interrupted = true);
+    const connectionReady = () => {
+      if (!interrupted || this.command.status !== 'ready' || this.subscriber.status !== 'ready') return;
+      // Both answer again after an interruption: subscribe again, then let the engines catch up.
+      interrupted = false;
+      const channels = [...this.channels.keys()];
+      const resubscribed = channels.length ? this.subscriber.subscribe(...channels) : Promise.resolve();
+      resubscribed.then(
+        () => this.resumeListeners.forEach((listener) => listener()),
+        (err: unknown) => {
+          this.logger.warn({ err }, 'could not subscribe again after a reconnection; dropping the subscriber connection to retry');
+          interrupted = true;
+          this.subscriber.disconnect(true);
+        },
+      );
+    };
+    for (const [client, role] of [
+      [this.command, 'commands'],
+      [this.subscriber, 'subscriber'],
+    ] as const) {
+      this.watch(client, role);
+      client.on('close', connectionLost);
+      client.on('ready', connectionReady);
+    }
     const readyOf = (client: Redis) =>
       client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()));
-    this.ready = Promise.all([readyOf(this.command), readyOf(this.subscriber)]).then(() => undefined);
+    this.ready = Promise.all([readyOf(this.command), readyOf(this.subscriber)]).then(() => {
+      // The first time both are up is not a resumption.
+      interrupted = false;
+    });
   }
 
   /** Logs the connection going and coming back once each, not every retry. */
@@ -91,23 +115,28 @@ export class RedisConnection {
 
   /** Delivers the channel's messages to `handler`, from when it resolves until the returned function is called. */
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
-    let entry = this.channels.get(channel);
-    if (!entry) {
-      const created: Channel = { handlers: new Set(), subscribed: this.guardSubscriber(() => this.subscriber.subscribe(channel)) };
-      this.channels.set(channel, (entry = created));
-      created.subscribed.catch(() => {
-        if (this.channels.get(channel) === created) this.channels.delete(channel);
-      });
+    for (;;) {
+      let entry = this.channels.get(channel);
+      if (!entry) {
+        const created: Channel = { handlers: new Set(), subscribed: this.guardSubscriber(() => this.subscriber.subscribe(channel)) };
+        this.channels.set(channel, (entry = created));
+        created.subscribed.catch(() => {
+          if (this.channels.get(channel) === created) this.channels.delete(channel);
+        });
+      }
+      const subscribed = entry;
+      await subscribed.subscribed;
+      // The last handler may have left while this one waited: then subscribe afresh.
+      if (this.channels.get(channel) !== subscribed) continue;
+      subscribed.handlers.add(handler);
+      return async () => {
+        subscribed.handlers.delete(handler);
+        if (subscribed.handlers.size > 0 || this.channels.get(channel) !== subscribed) return;
+        this.channels.delete(channel);
+        // If Redis is away this fails, and the connection it would have applied to is gone anyway.
+        await this.guardSubscriber(() => this.subscriber.unsubscribe(channel)).catch(() => undefined);
+      };
     }
-    const subscribed = entry;
-    await subscribed.subscribed;
-    subscribed.handlers.add(handler);
-    return async () => {
-      subscribed.handlers.delete(handler);
-      if (subscribed.handlers.size > 0 || this.channels.get(channel) !== subscribed) return;
-      this.channels.delete(channel);
-      await this.guardSubscriber(() => this.subscriber.unsubscribe(channel)).catch(() => undefined);
-    };
   }
 
   private async guardSubscriber<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,23 +1,32 @@
+import { StoreUnavailableError } from '../../errors.js';
 import { foldName } from '../../rooms/names.js';
 import type { Presence, PresentUser, RoomUser } from '../../rooms/presence.js';
 import type { RedisConnection, Script } from './connection.js';
 import { roomKeys } from './keys.js';
 
 /**
- * Shared by the presence scripts. KEYS: users, names, leases, activity. reap(now) removes every entry
- * whose lease ran out by `now` and returns them; keep(ttl) lets an abandoned room's keys expire.
+ * Shared by the presence scripts. KEYS: users, names, leases, activity. An entry is its folded name, a
+ * newline, and the user as JSON: the scripts read the name without decoding JSON, which any string a
+ * client sent must not be able to break. reap(cutoff) removes every entry whose lease ended by `cutoff`
+ * and returns them; keep(ttl) lets an abandoned room's keys expire.
  */
 const COMMON = `
-local function reap(now)
+local function keyOf(entry)
+  return string.sub(entry, 1, string.find(entry, '\\n', 1, true) - 1)
+end
+local function release(conn, entry)
+  local key = keyOf(entry)
+  if redis.call('HGET', KEYS[2], key) == conn then redis.call('HDEL', KEYS[2], key) end
+end
+local function reap(cutoff)
   local departed = {}
-  for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+  for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', cutoff)) do
     local entry = redis.call('HGET', KEYS[1], conn)
     redis.call('HDEL', KEYS[1], conn)
     redis.call('HDEL', KEYS[4], conn)
     redis.call('ZREM', KEYS[3], conn)
     if entry then
-      local key = cjson.decode(entry).key
-      if redis.call('HGET', KEYS[2], key) == conn then redis.call('HDEL', KEYS[2], key) end
+      release(conn, entry)
       departed[#departed + 1] = entry
     end
   end
@@ -28,11 +37,13 @@ local function keep(ttl)
 end
 `;
 
-/** ARGV: now, connection, folded name, entry, lease end, key ttl. Returns {joined 0|1, departed entries}. */
+/** ARGV: reap cutoff, connection, folded name, entry, lease end, key ttl. Returns {joined 0|1, departed entries}. */
 const JOIN = `${COMMON}
 local departed = reap(ARGV[1])
 local owner = redis.call('HGET', KEYS[2], ARGV[3])
 if owner and owner ~= ARGV[2] then return {0, departed} end
+local previous = redis.call('HGET', KEYS[1], ARGV[2])
+if previous then release(ARGV[2], previous) end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
@@ -41,23 +52,23 @@ return {1, departed}
 `;
 
 /** ARGV: connection. Returns the entry it removed, or nil. */
-const LEAVE = `
+const LEAVE = `${COMMON}
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
 if not entry then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
-local key = cjson.decode(entry).key
-if redis.call('HGET', KEYS[2], key) == ARGV[1] then redis.call('HDEL', KEYS[2], key) end
+release(ARGV[1], entry)
 return entry
 `;
 
 /**
- * ARGV: now, lease end, key ttl, then for each present connection: its id, folded name, entry. Extends
- * their leases, puts back a missing entry whose name is free, then reaps. Returns {departed, restored}.
+ * ARGV: reap cutoff, lease end, key ttl, then for each present connection: its id, folded name, entry.
+ * Extends their leases and puts back a missing entry whose name is free, then reaps. Returns
+ * {departed, restored, refused}: refused are the connections whose name another connection holds now.
  */
 const REFRESH = `${COMMON}
-local restored = {}
+local restored, refused = {}, {}
 for i = 4, #ARGV, 3 do
   local conn, key, entry = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if redis.call('HEXISTS', KEYS[1], conn) == 1 then
@@ -69,42 +80,60 @@ for i = 4, #ARGV, 3 do
       redis.call('HSET', KEYS[2], key, conn)
       redis.call('ZADD', KEYS[3], ARGV[2], conn)
       restored[#restored + 1] = entry
+    else
+      refused[#refused + 1] = conn
     end
   end
 end
 local departed = reap(ARGV[1])
 keep(ARGV[3])
-return {departed, restored}
+return {departed, restored, refused}
 `;
 
-interface Entry extends RoomUser {
-  key: string;
-}
-
-const userOf = (json: string): RoomUser => {
-  const { username, color, last_activity } = JSON.parse(json) as Entry;
+const userOf = (entry: string): RoomUser => {
+  const { username, color, last_activity } = JSON.parse(entry.slice(entry.indexOf('\n') + 1)) as RoomUser;
   return { username, color, last_activity };
 };
 
 /**
  * Presence in Redis. Each entry is owned by one connection and leased; the owning instance extends its
  * leases on a timer, and the scripts above remove expired entries atomically, so that exactly one caller
- * receives each to announce. Lease times come from the instances' clocks: keep them synchronized (NTP);
- * a skew shortens or lengthens leases by as much.
+ * receives each to announce. Lease times come from the instances' clocks: keep them synchronized (NTP).
+ * An instance that met Redis trouble reaps nothing for one lease after it: during an outage nobody could
+ * extend their leases, and the instances that are alive extend them again within a quarter lease.
  */
 export class RedisPresence implements Presence {
   private readonly joinScript: Script;
   private readonly leaveScript: Script;
   private readonly refreshScript: Script;
+  private troubleAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.joinScript = redis.script('chitchatPresenceJoin', 4, JOIN);
-    this.leaveScript = redis.script('chitchatPresenceLeave', 4, LEAVE);
-    this.refreshScript = redis.script('chitchatPresenceRefresh', 4, REFRESH);
+    this.joinScript = this.watched(redis.script('chitchatPresenceJoin', 4, JOIN));
+    this.leaveScript = this.watched(redis.script('chitchatPresenceLeave', 4, LEAVE));
+    this.refreshScript = this.watched(redis.script('chitchatPresenceRefresh', 4, REFRESH));
+    redis.onResume(() => (this.troubleAt = this.now()));
+  }
+
+  /** Notes when Redis last failed to answer. */
+  private watched(script: Script): Script {
+    return async (keys, args) => {
+      try {
+        return await script(keys, args);
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) this.troubleAt = this.now();
+        throw err;
+      }
+    };
+  }
+
+  /** Leases that ended by this time are over: none while the last trouble is less than a lease ago. */
+  private reapCutoff(at: number): number {
+    return at - this.troubleAt < this.ttlMs ? 0 : at;
   }
 
   private keys(roomId: number): string[] {
@@ -119,13 +148,16 @@ export class RedisPresence implements Presence {
 
   private entry(user: RoomUser): { key: string; entry: string } {
     const key = foldName(user.username);
-    return { key, entry: JSON.stringify({ ...user, key } satisfies Entry) };
+    return { key, entry: `${key}\n${JSON.stringify(user)}` };
   }
 
   async join(roomId: number, connectionId: string, user: RoomUser): Promise<{ joined: boolean; departed: RoomUser[] }> {
     const at = this.now();
     const { key, entry } = this.entry(user);
-    const [joined, departed] = (await this.joinScript(this.keys(roomId), [at, connectionId, key, entry, at + this.ttlMs, this.keyTtlMs])) as [number, string[]];
+    const [joined, departed] = (await this.joinScript(this.keys(roomId), [this.reapCutoff(at), connectionId, key, entry, at + this.ttlMs, this.keyTtlMs])) as [
+      number,
+      string[],
+    ];
     return { joined: joined === 1, departed: departed.map(userOf) };
   }
 
@@ -140,8 +172,9 @@ export class RedisPresence implements Presence {
 
   async usersIn(roomId: number): Promise<RoomUser[]> {
     const keys = roomKeys(this.redis.prefix, roomId);
+    const at = this.now();
     const replies = await this.redis.guard(() =>
-      this.redis.command.multi().hgetall(keys.users).hgetall(keys.activity).zrangebyscore(keys.leases, `(${this.now()}`, '+inf').exec(),
+      this.redis.command.multi().hgetall(keys.users).hgetall(keys.activity).zrangebyscore(keys.leases, `(${this.reapCutoff(at)}`, '+inf').exec(),
     );
     const [entries, activity, live] = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
@@ -155,14 +188,18 @@ export class RedisPresence implements Presence {
     });
   }
 
-  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[] }> {
+  async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[]; refused: string[] }> {
     const at = this.now();
     const triples = present.flatMap(({ connectionId, user }) => {
       const { key, entry } = this.entry(user);
       return [connectionId, key, entry];
     });
-    const [departed, restored] = (await this.refreshScript(this.keys(roomId), [at, at + this.ttlMs, this.keyTtlMs, ...triples])) as [string[], string[]];
-    return { departed: departed.map(userOf), restored: restored.map(userOf) };
+    const [departed, restored, refused] = (await this.refreshScript(this.keys(roomId), [this.reapCutoff(at), at + this.ttlMs, this.keyTtlMs, ...triples])) as [
+      string[],
+      string[],
+      string[],
+    ];
+    return { departed: departed.map(userOf), restored: restored.map(userOf), refused };
   }
 
   async forgetRoom(roomId: number): Promise<void> {

@@ -11,7 +11,16 @@ export class RedisRoomEvents implements RoomEvents {
   }
 
   async subscribe(listener: (change: RoomChange | null) => void): Promise<() => Promise<void>> {
-    const unsubscribe = await this.redis.subscribe(roomEventsChannel(this.redis.prefix), (message) => listener(JSON.parse(message) as RoomChange));
+    const unsubscribe = await this.redis.subscribe(roomEventsChannel(this.redis.prefix), (message) => {
+      let change: RoomChange;
+      try {
+        change = JSON.parse(message) as RoomChange;
+      } catch {
+        // Not ours (another deployment on the same prefix?): rather than fail, re-read every room.
+        return listener(null);
+      }
+      listener(change);
+    });
     this.redis.onResume(() => listener(null));
     return unsubscribe;
   }
