@@ -225,9 +225,13 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
       expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [], refused: [] });
       now += TTL / 2 + 1; // b's lease is over, a's was extended
       expect((await engines.a.presence.usersIn(room)).map((u) => u.username)).toEqual(['alive']);
-      const reaped = await Promise.all([engines.a.presence.refresh(room, [alive]), engines.b.presence.refresh(room, [])]);
-      expect(reaped.flatMap((r) => r.departed).map((u) => u.username)).toEqual(['crashed']);
-      expect(await engines.a.presence.refresh(room, [alive])).toEqual({ departed: [], restored: [], refused: [] });
+      // The shared engine reaps only what ended before it last heard from Redis: one refresh later at most.
+      const reaped = [];
+      for (let i = 0; i < 3; i++) {
+        const rounds = await Promise.all([engines.a.presence.refresh(room, [alive]), engines.b.presence.refresh(room, [])]);
+        reaped.push(...rounds.flatMap((r) => r.departed.map((u) => u.username)));
+      }
+      expect(reaped).toEqual(['crashed']);
       expect((await engines.b.presence.join(room, 'b:2', user('Crashed'))).joined).toBe(true);
     });
 
@@ -248,9 +252,11 @@ for (const kind of kinds) describe.skipIf(kind.skip)(`${kind.name} engines`, () 
     it('a join meeting an expired holder of its name takes the name and hands the holder back to announce', async () => {
       await engines.b.presence.join(room, 'b:1', user('holly'));
       now += TTL + 1;
+      // Heard from Redis after the lease ended (this may reap it already), then the join.
+      const { departed: before } = await engines.a.presence.refresh(room, []);
       const { joined, departed } = await engines.a.presence.join(room, 'a:1', user('Holly'));
       expect(joined).toBe(true);
-      expect(departed.map((u) => u.username)).toEqual(['holly']);
+      expect([...before, ...departed].map((u) => u.username)).toEqual(['holly']);
     });
 
     it('releases the old name of a connection that joins again under another', async () => {

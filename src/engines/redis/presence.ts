@@ -100,13 +100,16 @@ const userOf = (entry: string): RoomUser => {
  * leases on a timer, and the scripts above remove expired entries atomically, so that exactly one caller
  * receives each to announce. Lease times come from the instances' clocks: keep them synchronized (NTP).
  * An instance that met Redis trouble reaps nothing for one lease after it: during an outage nobody could
- * extend their leases, and the instances that are alive extend them again within a quarter lease.
+ * extend their leases, and the instances that are alive extend them again within a quarter lease. And it
+ * reaps only leases that ended before it last heard from Redis: a command sent into a stall that it has
+ * not noticed yet runs when Redis wakes, and must not judge leases by the time it was sent.
  */
 export class RedisPresence implements Presence {
   private readonly joinScript: Script;
   private readonly leaveScript: Script;
   private readonly refreshScript: Script;
   private troubleAt = Number.NEGATIVE_INFINITY;
+  private heardAt = 0;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -119,11 +122,14 @@ export class RedisPresence implements Presence {
     redis.onResume(() => (this.troubleAt = this.now()));
   }
 
-  /** Notes when Redis last failed to answer. */
+  /** Notes when Redis last answered, and when it last failed to. */
   private watched(script: Script): Script {
     return async (keys, args) => {
+      const sentAt = this.now();
       try {
-        return await script(keys, args);
+        const reply = await script(keys, args);
+        this.heardAt = Math.max(this.heardAt, sentAt);
+        return reply;
       } catch (err) {
         if (err instanceof StoreUnavailableError) this.troubleAt = this.now();
         throw err;
@@ -131,9 +137,13 @@ export class RedisPresence implements Presence {
     };
   }
 
+  private troubled(at: number): boolean {
+    return at - this.troubleAt < this.ttlMs;
+  }
+
   /** Leases that ended by this time are over: none while the last trouble is less than a lease ago. */
   private reapCutoff(at: number): number {
-    return at - this.troubleAt < this.ttlMs ? 0 : at;
+    return this.troubled(at) ? 0 : Math.min(at, this.heardAt);
   }
 
   private keys(roomId: number): string[] {
@@ -174,7 +184,7 @@ export class RedisPresence implements Presence {
     const keys = roomKeys(this.redis.prefix, roomId);
     const at = this.now();
     const replies = await this.redis.guard(() =>
-      this.redis.command.multi().hgetall(keys.users).hgetall(keys.activity).zrangebyscore(keys.leases, `(${this.reapCutoff(at)}`, '+inf').exec(),
+      this.redis.command.multi().hgetall(keys.users).hgetall(keys.activity).zrangebyscore(keys.leases, `(${this.troubled(at) ? 0 : at}`, '+inf').exec(),
     );
     const [entries, activity, live] = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
