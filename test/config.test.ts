@@ -50,6 +50,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ CHAT_MAX_FRAME_BYTES: '12' }, {}, dirWith({}))).toThrow(/CHAT_MAX_FRAME_BYTES/);
   });
 
+  it('refuses REDIS_URL without MONGODB_URI, and a TRUST_PROXY it cannot read', () => {
+    const secret = { SECRET_KEY: 'a-secret-of-sufficient-length' };
+    expect(() => loadConfig({ ...secret, REDIS_URL: 'redis://127.0.0.1:6379' }, {}, dirWith({}))).toThrow(/REDIS_URL is set without MONGODB_URI/);
+    expect(loadConfig({ ...secret, REDIS_URL: 'redis://127.0.0.1:6379', MONGODB_URI: 'mongodb://127.0.0.1/x' }, {}, dirWith({}))).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisKeyPrefix: 'chitchat:',
+      presenceTtlMs: 20_000,
+      trustProxy: [],
+    });
+    expect(loadConfig({ ...secret, TRUST_PROXY: 'loopback, 10.0.0.0/8' }, {}, dirWith({})).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(() => loadConfig({ ...secret, TRUST_PROXY: 'not-an-address' }, {}, dirWith({}))).toThrow(/TRUST_PROXY/);
+  });
+
   it('reads a Go-style Address without host as every interface, as ChitChat did', () => {
     expect(loadConfig({}, {}, dirWith({ 'config.json': '{"Address":":9090"}' }))).toMatchObject({ host: '0.0.0.0', port: 9090 });
   });

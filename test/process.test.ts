@@ -69,6 +69,12 @@ describe('npm start', () => {
 });
 
 describe('start-up refusals', () => {
+  it('refuses REDIS_URL without MONGODB_URI: instances would each keep rooms of their own', async () => {
+    const refused = start({ PORT: String(await freePort()), HOST: '127.0.0.1', SECRET_KEY: 'process-test-secret-key-0123456789', REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toMatch(/REDIS_URL is set without MONGODB_URI/);
+  });
+
   it('refuses to start in production with the development secret', async () => {
     const env: Record<string, string> = { NODE_ENV: 'production', PORT: String(await freePort()), HOST: '127.0.0.1', SECRET_KEY: '' };
     const refused = start(env);
