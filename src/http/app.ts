@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import bodyParser from 'body-parser';
 import type { Context, OpenAPIBackend } from 'openapi-backend';
 import proxyaddr from 'proxy-addr';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
-import typeIs from 'type-is';
 import { configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
 import { toApiError } from '../contract/validation-errors.js';
@@ -14,6 +12,7 @@ import type { RateLimiterOptions } from '../engines/index.js';
 import { ApiError, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { needsToken } from '../rooms/access.js';
+import { bodyReader, runMiddleware } from './body.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
 import { replyError } from './reply.js';
 import { roomTokenSecurityHandler, type RoomAccess } from './room-access.js';
@@ -26,8 +25,6 @@ export interface AppDeps extends HandlerDeps {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The request bodies openapi.yaml declares are application/json; +json types are JSON too. */
-const JSON_TYPES = ['application/json', 'application/*+json'];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /** body-parser failures, by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
@@ -36,11 +33,6 @@ const BODY_ERRORS: Record<string, ApiError> = {
   'charset.unsupported': new ApiError(604, 'Content-Type'),
   'encoding.unsupported': new ApiError(604, 'Content-Encoding'),
 };
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 /** Binds every operationId of the contract to its handler; validation and security come from the spec. */
 async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
@@ -89,11 +81,6 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
   return api;
 }
 
-/** Runs a connect-style middleware (body-parser, serve-static) as a promise. */
-function run(middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-}
-
 /**
  * The HTTP side on Node's own server: rate limit, body, then openapi-backend routes, validates and
  * calls the operation's handler. No web framework in between: express alone, with a trivial route,
@@ -102,7 +89,7 @@ function run(middleware: (req: IncomingMessage, res: ServerResponse, next: (err?
 export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const { config, contract, logger } = deps;
   const api = await createApiBackend(deps);
-  const readJson = bodyParser.json({ limit: config.bodyLimitBytes, strict: false, type: JSON_TYPES, inflate: false });
+  const readBody = bodyReader(config.bodyLimitBytes);
   const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false }) : null;
   // Shared by every instance when the engines are Redis: N instances still give one limit per client.
   const limiter =
@@ -140,20 +127,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
       }
     }
 
-    let body: unknown;
-    if (hasBody(req)) {
-      if (!typeIs(req, JSON_TYPES)) throw new ApiError(604, 'Content-Type');
-      try {
-        await run(readJson, req, res);
-        body = (req as { body?: unknown }).body;
-      } catch (err) {
-        // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
-        // ChitChat authorized before it read the body.
-        const failure = err as { type?: string; body?: string };
-        if (failure.type !== 'entity.parse.failed') throw err;
-        body = failure.body ?? '';
-      }
-    }
+    const { body, headers } = await readBody(req, res);
 
     // A path that is not valid percent-encoding names no room and no route.
     try {
@@ -165,14 +139,14 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     if (staticFiles && path.startsWith('/static/')) {
       // ChitChat's Static directory under /static/; serve-static reads the path from req.url.
       req.url = url.slice('/static'.length);
-      await run(staticFiles, req, res);
+      await runMiddleware(staticFiles, req, res);
       if (res.headersSent) return;
       req.url = url; // not a file there: the API answers (601)
     }
 
     await api.handleRequest(
       // HEAD is answered as GET without its body (Node drops it), as HTTP says.
-      { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(queryAt < 0 ? '' : url.slice(queryAt + 1)) as never, headers: req.headers as never, body: body as never },
+      { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(queryAt < 0 ? '' : url.slice(queryAt + 1)) as never, headers: headers as never, body: body as never },
       req,
       res,
     );

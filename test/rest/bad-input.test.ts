@@ -56,15 +56,48 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
   });
 
   it.each([
-    ['text/plain', '{"title":"Plain room","visibility":"public"}'],
-    ['application/x-www-form-urlencoded', 'title=x&visibility=public'],
     ['multipart/form-data; boundary=x', '--x--'],
+    ['application/xml', '<room/>'],
   ])('a %s body: 415 code 604 on Content-Type', async (type, body) => {
     const before = await snapshot();
-    const response = await server.requestDirect('POST', '/chats', { headers: { 'content-type': type }, body });
+    const response = await server.request('POST', '/chats', { headers: { 'content-type': type }, body });
     expect(response.status).toBe(415);
     expect(await errorOf(response)).toEqual({ code: 604, error: 'Request error: Unsupported media type', field: 'Content-Type' });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['text/plain;charset=UTF-8', 'a bare fetch with a string body'],
+    ['application/x-www-form-urlencoded; charset=UTF-8', "jQuery's $.post with a JSON string"],
+  ])('reads a JSON text sent as %s (%s), and its errors as JSON errors', async (type, why) => {
+    const created = await server.request('POST', '/chats', { headers: { 'content-type': type }, body: JSON.stringify({ title: `Text: ${why}`, visibility: 'public' }) });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ title: `Text: ${why}`, visibility: 'public' });
+    // As JSON, whatever characters it holds (a tool reading it as a form would split it at & and =).
+    const ampersand = await server.requestDirect('POST', '/chats', { headers: { 'content-type': type }, body: JSON.stringify({ title: `Q&A=${why}`, visibility: 'public' }) });
+    expect(await ampersand.json()).toMatchObject({ title: `Q&A=${why}` });
+    const before = await snapshot();
+    const invalid = await server.request('POST', '/chats', { headers: { 'content-type': type }, body: JSON.stringify({ title: 'x', visibility: 'public' }) });
+    expect(invalid.status).toBe(400);
+    expect(await errorOf(invalid)).toMatchObject({ code: 105, field: 'title' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('reads a text/plain body that is not JSON as malformed JSON: 400 code 103', async () => {
+    const before = await snapshot();
+    const response = await server.requestDirect('POST', '/chats', { headers: { 'content-type': 'text/plain' }, body: 'title: My room' });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe(103);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('reads a form-urlencoded body that is not JSON as form fields, checked like JSON', async () => {
+    const created = await server.request('POST', '/chats', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'title=Form+room&visibility=private&password=form+password' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ title: 'Form room', visibility: 'private' });
+    const missing = await server.request('POST', '/chats', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'visibility=public' });
+    expect(missing.status).toBe(400);
+    expect(await errorOf(missing)).toMatchObject({ code: 105, field: 'title' });
   });
 
   it('a JSON body sent with a JSON type other than application/json, or with a charset, is read', async () => {

@@ -1,0 +1,71 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseForm } from 'node:querystring';
+import bodyParser from 'body-parser';
+import typeIs from 'type-is';
+import { ApiError } from '../errors.js';
+
+/** The request bodies openapi.yaml declares are JSON; +json types are JSON too. */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+/**
+ * Read as JSON text too: jQuery's `$.post(url, JSON.stringify(...))` (ChitChat's own browser client) sends
+ * a JSON string as application/x-www-form-urlencoded, and a bare `fetch` with a string body as text/plain.
+ * A form body that is not JSON is read as form fields, as openapi.yaml declares it.
+ */
+const FORM = 'application/x-www-form-urlencoded';
+const TEXT_TYPES = ['text/plain', FORM];
+
+export interface ReadBody {
+  /** undefined without a body; a string when it is not JSON (validation then answers 103, after authorization). */
+  body: unknown;
+  /** The request's headers, as validation is to see them: a body read as JSON is JSON whatever it was labelled. */
+  headers: IncomingHttpHeaders;
+}
+
+/** Runs a connect-style middleware (body-parser, serve-static) as a promise. */
+export function runMiddleware(
+  middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  return new Promise((resolve, reject) => middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** The body readers of one server, bounded by `limit` bytes; their failures are thrown as body-parser makes them. */
+export function bodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
+  const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false });
+  const readText = bodyParser.text({ limit, type: TEXT_TYPES, inflate: false, defaultCharset: 'utf-8' });
+
+  return async (req, res) => {
+    if (!hasBody(req)) return { body: undefined, headers: req.headers };
+    if (typeIs(req, JSON_TYPES)) {
+      try {
+        await runMiddleware(readJson, req, res);
+        return { body: (req as { body?: unknown }).body, headers: req.headers };
+      } catch (err) {
+        // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
+        // ChitChat authorized before it read the body.
+        const failure = err as { type?: string; body?: string };
+        if (failure.type !== 'entity.parse.failed') throw err;
+        return { body: failure.body ?? '', headers: req.headers };
+      }
+    }
+    if (!typeIs(req, TEXT_TYPES)) throw new ApiError(604, 'Content-Type');
+    await runMiddleware(readText, req, res);
+    const text = String((req as { body?: unknown }).body ?? '');
+    return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
+  };
+}
+
+function jsonOrForm(text: string, form: boolean): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // A null-prototype object from querystring: copied, so validation sees an ordinary one.
+    return form ? { ...parseForm(text) } : text;
+  }
+}
