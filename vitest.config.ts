@@ -10,7 +10,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The WebSocket fuzz runs in `make fuzz`, bounded by FUZZ_RUNS; the benchmark harness's own test in
     // `make test-bench`, alone, as it loads the machine for a minute and would disturb timing-sensitive suites.
-    exclude: [...(process.env.FUZZ_RUNS ? [] : ['test/fuzz/**']), ...(process.env.BENCH_HARNESS ? [] : ['test/bench/**'])],
+    // Browser tests in `make test-browser`, which installs Chromium.
+    exclude: [
+      ...(process.env.FUZZ_RUNS ? [] : ['test/fuzz/**']),
+      ...(process.env.BENCH_HARNESS ? [] : ['test/bench/**']),
+      ...(process.env.BROWSER_TESTS ? [] : ['test/browser/**']),
+    ],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

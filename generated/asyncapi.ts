@@ -35,7 +35,7 @@ export type MessageSeq = number;
 /**
  * Error code. 1xx: rooms, 2xx: chat clients, 3xx: sessions and tokens requests,
  * 4xx: token verification (all as in ChitChat), 6xx: request handling, 7xx: server side.
- * The message and HTTP status of each code are in `x-error-catalog`.
+ * The message and HTTP status of each code are in `x-error-catalog`, with a sentence for people.
  *
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema

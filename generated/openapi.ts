@@ -191,6 +191,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat page
+         * @description A page to list, create and enter rooms and to chat in them, built from `web/` (`make build`) on
+         *     the TypeScript SDK. It loads nothing from other hosts; rooms are addressed by link as `/#/room/<id or title>`.
+         */
+        get: operations["getChatPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chat page's scripts, styles and images, under names that change with their content */
+        get: operations["getChatPageAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -249,7 +287,7 @@ export interface components {
         /**
          * @description Error code. 1xx: rooms, 2xx: chat clients, 3xx: sessions and tokens requests,
          *     4xx: token verification (all as in ChitChat), 6xx: request handling, 7xx: server side.
-         *     The message and HTTP status of each code are in `x-error-catalog`.
+         *     The message and HTTP status of each code are in `x-error-catalog`, with a sentence for people.
          * @enum {integer}
          */
         ErrorCode: 101 | 102 | 103 | 104 | 105 | 201 | 202 | 203 | 204 | 301 | 303 | 304 | 305 | 401 | 402 | 403 | 601 | 602 | 603 | 604 | 605 | 606 | 701 | 702;
@@ -477,6 +515,15 @@ export interface components {
         };
         /** @description No room has this id or title (101). */
         RoomNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Nothing is served under this path (601). */
+        RouteNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -918,6 +965,54 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadParameters"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getChatPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadParameters"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getChatPageAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file; it never changes under its name, and may be cached for a year. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/javascript": string;
+                    "text/css": string;
+                };
+            };
+            400: components["responses"]["BadParameters"];
+            404: components["responses"]["RouteNotFound"];
             500: components["responses"]["InternalError"];
         };
     };

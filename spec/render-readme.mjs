@@ -10,9 +10,9 @@ const oneLine = (text = '') => text.replace(/\s+/g, ' ').trim().replaceAll('|', 
 
 const catalog = openapi.components.schemas.ErrorCode['x-error-catalog'];
 const errorTable = [
-  '| code | message | HTTP status |',
-  '|---|---|---|',
-  ...Object.entries(catalog).map(([code, { message, status }]) => `| ${code} | ${message} | ${status} |`),
+  '| code | message | HTTP status | for people (the chat page) |',
+  '|---|---|---|---|',
+  ...Object.entries(catalog).map(([code, { message, status, sentence }]) => `| ${code} | ${message} | ${status} | ${oneLine(sentence)} |`),
 ];
 
 const schemaName = (ref) => ref.split('/').pop();

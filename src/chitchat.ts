@@ -62,6 +62,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     passwords,
     tokens,
     instanceId,
+    trustProxy: config.trustProxy,
     startedAt: Date.now(),
   });
   const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs });

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -6,9 +6,21 @@ export type { Logger };
  * Request logs carry method, path, status and timing only: headers and bodies are never
  * serialized, so tokens, passwords and secrets cannot reach the log.
  */
+const options = (level: string): LoggerOptions => ({
+  level,
+  redact: { paths: ['secret', 'password', 'token', '*.secret', '*.password', '*.token'], censor: '[redacted]' },
+});
+
+/** One JSON line per event on stdout, for machines. */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: ['secret', 'password', 'token', '*.secret', '*.password', '*.token'], censor: '[redacted]' },
-  });
+  return pino(options(level));
+}
+
+/**
+ * The same events in lines a person reads, for a terminal (pino-pretty, loaded only then). Synchronous,
+ * in this thread: what is logged just before the process exits is not lost.
+ */
+export async function createTerminalLogger(level: string): Promise<Logger> {
+  const { default: pretty } = await import('pino-pretty');
+  return pino(options(level), pretty({ sync: true, singleLine: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' }));
 }

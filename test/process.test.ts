@@ -27,6 +27,8 @@ describe('npm start', () => {
     const health = await fetch(`${base}/health`);
     expect(await health.json()).toMatchObject({ status: true, store: 'memory' });
     expect(server.output().match(/data lives in this process/g)).toHaveLength(1);
+    // One plain line for the person who started it.
+    expect(server.output()).toContain(`Chat on ${base}/  ·  API docs on /docs  ·  Ctrl+C to stop`);
   });
 
   it('serves its own self-contained openapi.yaml', async () => {

@@ -10,6 +10,8 @@ export type ErrorCode = components['schemas']['ErrorCode'];
 export interface CatalogEntry {
   message: string;
   status: number;
+  /** What a user interface tells a person. */
+  sentence: string;
 }
 
 export interface Contract {

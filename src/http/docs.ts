@@ -5,9 +5,20 @@ import { send } from './reply.js';
 
 const require = createRequire(import.meta.url);
 
-/** The renderers' browser bundles, from their npm packages; openapi.yaml's getDocsAsset enum names them. */
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'redoc.standalone.js': { file: require.resolve('redoc/bundles/redoc.standalone.js'), type: 'application/javascript' },
+/** Redoc's footer logo, which its bundle loads from Redocly's CDN: the pages load nothing from elsewhere. */
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const NO_IMAGE = 'data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E';
+
+/**
+ * The renderers' browser bundles, from their npm packages; openapi.yaml's getDocsAsset enum names them.
+ * `local` makes a bundle load nothing from another host.
+ */
+const ASSETS: Record<string, { file: string; type: string; local?: (text: string) => string }> = {
+  'redoc.standalone.js': {
+    file: require.resolve('redoc/bundles/redoc.standalone.js'),
+    type: 'application/javascript',
+    local: (text) => text.replaceAll(REDOC_CDN_LOGO, NO_IMAGE),
+  },
   'asyncapi.standalone.js': { file: require.resolve('@asyncapi/react-component/browser/standalone/index.js'), type: 'application/javascript' },
   'asyncapi.css': { file: require.resolve('@asyncapi/react-component/styles/default.min.css'), type: 'text/css' },
 };
@@ -17,6 +28,7 @@ const page = (title: string, head: string, body: string) => `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 ${head}
 </head>
@@ -49,6 +61,17 @@ export const CHAT_DOCS = page(
 </script>`,
 );
 
+/**
+ * Everything from this server. The renderers style with inline styles, the AsyncAPI page starts with an
+ * inline script, and Redoc searches in a worker from a blob.
+ */
+export const DOCS_HEADERS = {
+  // The AsyncAPI component compiles the document's schemas with Ajv, which needs eval; these pages show
+  // only the server's own documents.
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'",
+};
+
 /** Read on first request, not at start: most servers never show their docs, and the bundles weigh megabytes. */
 const loaded = new Map<string, Promise<Buffer>>();
 
@@ -56,6 +79,9 @@ export async function sendDocsAsset(res: ServerResponse, name: string): Promise<
   const asset = ASSETS[name];
   if (!asset) throw new Error(`openapi.yaml names a docs asset the server does not have: ${name}`);
   let bytes = loaded.get(name);
-  if (!bytes) loaded.set(name, (bytes = readFile(asset.file)));
+  if (!bytes) {
+    const { local } = asset;
+    loaded.set(name, (bytes = local ? readFile(asset.file, 'utf8').then((text) => Buffer.from(local(text))) : readFile(asset.file)));
+  }
   send(res, 200, asset.type, await bytes, { 'Cache-Control': 'public, max-age=3600' });
 }

@@ -9,7 +9,9 @@ import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
 import type { Engines } from '../engines/index.js';
 import { needsToken } from '../rooms/access.js';
-import { CHAT_DOCS, REST_DOCS, sendDocsAsset } from './docs.js';
+import { CHAT_DOCS, DOCS_HEADERS, REST_DOCS, sendDocsAsset } from './docs.js';
+import { requestOrigin, servedDocuments } from './origin.js';
+import { sendChatPage, sendChatPageAsset } from './page.js';
 import { send, sendJson } from './reply.js';
 import { requireRoomAccess } from './room-access.js';
 
@@ -25,6 +27,8 @@ export interface HandlerDeps {
   tokens: RoomTokens;
   /** This process among several: in /health, for operators behind a load balancer. */
   instanceId: string;
+  /** The proxies whose X-Forwarded-Proto is believed (config.trustProxy). */
+  trustProxy: string[];
   startedAt: number;
 }
 
@@ -38,6 +42,7 @@ const HTML = 'text/html; charset=utf-8';
 /** One handler per operationId in openapi.yaml; openapi-backend refuses to start if one is missing. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
   const { rooms, tokens, passwords, engines, contract } = deps;
+  const documents = servedDocuments(contract.openapiText, deps.chatContract.asyncapiText);
   const roomIdOf = (c: Context) => String(c.request.params.roomId);
 
   return {
@@ -110,20 +115,28 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       });
     },
 
-    getOpenApiDocument(_c, _req, res) {
-      send(res, 200, YAML, contract.openapiText);
+    getOpenApiDocument(_c, req, res) {
+      send(res, 200, YAML, documents.openapi(requestOrigin(req, deps.trustProxy)));
     },
 
-    getAsyncApiDocument(_c, _req, res) {
-      send(res, 200, YAML, deps.chatContract.asyncapiText);
+    getAsyncApiDocument(_c, req, res) {
+      send(res, 200, YAML, documents.asyncapi(requestOrigin(req, deps.trustProxy)));
     },
 
     getDocs(_c, _req, res) {
-      send(res, 200, HTML, REST_DOCS);
+      send(res, 200, HTML, REST_DOCS, DOCS_HEADERS);
     },
 
     getAsyncApiDocs(_c, _req, res) {
-      send(res, 200, HTML, CHAT_DOCS);
+      send(res, 200, HTML, CHAT_DOCS, DOCS_HEADERS);
+    },
+
+    getChatPage(_c, _req, res) {
+      return sendChatPage(res);
+    },
+
+    getChatPageAsset(c, _req, res) {
+      return sendChatPageAsset(res, String(c.request.params.file));
     },
 
     getDocsAsset(c, _req, res) {

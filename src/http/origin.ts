@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
+import { parse } from 'yaml';
+
+/** A Host header that is a plain name or address with an optional port; anything else is not reflected. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/**
+ * The host and scheme a client reached this server at: the Host header, and the scheme a trusted proxy
+ * forwarded (X-Forwarded-Proto); null when the Host header is not a plain host.
+ */
+export function requestOrigin(req: IncomingMessage, trustProxy: string[]): { host: string; secure: boolean } | null {
+  const host = req.headers.host;
+  if (!host || !PLAIN_HOST.test(host)) return null;
+  const trusted = trustProxy.length > 0 && proxyaddr.compile(trustProxy)(req.socket.remoteAddress ?? '', 0);
+  const forwarded = trusted ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
+  return { host, secure: forwarded === 'https' };
+}
+
+/**
+ * The bundled documents as served: their example server (localhost:8080) replaced by the origin the
+ * client reached, so that the docs pages and tools reading /openapi.yaml show where the API really is.
+ */
+export function servedDocuments(openapiText: string, asyncapiText: string) {
+  const exampleUrl = (parse(openapiText) as { servers?: { url: string }[] }).servers?.[0]?.url;
+  const exampleHost = (parse(asyncapiText) as { servers?: Record<string, { host: string }> }).servers?.local?.host;
+  if (!exampleUrl || !openapiText.includes(`url: ${exampleUrl}\n`)) throw new Error('openapi.yaml: no servers[0].url to fill in');
+  if (!exampleHost || !asyncapiText.includes(`host: ${exampleHost}\n`)) throw new Error('asyncapi.yaml: no servers.local.host to fill in');
+  return {
+    openapi(origin: { host: string; secure: boolean } | null): string {
+      return origin ? openapiText.replace(`url: ${exampleUrl}\n`, `url: ${origin.secure ? 'https' : 'http'}://${origin.host}\n`) : openapiText;
+    },
+    asyncapi(origin: { host: string; secure: boolean } | null): string {
+      if (!origin) return asyncapiText;
+      return asyncapiText.replace(`host: ${exampleHost}\n`, `host: ${origin.host}\n`).replace(/(\n {4}protocol: )ws\n/, origin.secure ? '$1wss\n' : '$1ws\n');
+    },
+  };
+}
