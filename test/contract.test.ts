@@ -96,7 +96,13 @@ describe('openapi.yaml', () => {
       [403, 'Token error: Invalid token', 403],
     ];
     for (const [code, message, status] of chitchat) {
-      expect(contract.catalog.get(code as never), String(code)).toEqual({ message, status });
+      expect(contract.catalog.get(code as never), String(code)).toMatchObject({ message, status });
+    }
+  });
+
+  it('has a sentence for people for every code, for the chat page and any other interface', () => {
+    for (const [code, entry] of contract.catalog) {
+      expect(entry.sentence, String(code)).toMatch(/^[A-Z].{10,}[.]$/);
     }
   });
 });
