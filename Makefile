@@ -18,7 +18,7 @@ help:
 	@echo "make run              install, generate, build and start on the embedded store (PORT, HOST, SECRET_KEY from env)"
 	@echo "make test             everything CI checks"
 	@echo "make generate         regenerate generated/ from openapi.yaml, asyncapi.yaml and spec/"
-	@echo "make mock             the Prism mock of openapi.yaml on 127.0.0.1:MOCK_PORT (4010)"
+	@echo "make mock             mocks for frontend teams: REST (Prism) on 127.0.0.1:MOCK_PORT (4010), chat on MOCK_WS_PORT (4011); MOCK_CHATTER=1"
 	@echo "make test-browser     the chat page in Chromium (Debian's package, installed when missing)"
 	@echo "make test-mongo       the store, REST and chat suites on MongoDB (FerretDB, built once and started here)"
 	@echo "make test-redis       the engines, REST and chat suites with Redis and MongoDB (both started here)"
@@ -74,7 +74,11 @@ contract: build
 	CONTRACT_PROXY=1 $(VITEST) test/rest
 
 MOCK_PORT ?= 4010
-mock: generate
+MOCK_WS_PORT ?= 4011
+# Prism's mock of the REST API and ours of the chat WebSocket (src/mock/), both stopped by Ctrl+C.
+mock: build
+	@trap 'kill 0' EXIT; \
+	MOCK_WS_PORT=$(MOCK_WS_PORT) MOCK_CHATTER=$(MOCK_CHATTER) node dist/src/mock/main.js & \
 	$(BIN)/prism mock generated/openapi.yaml -h 127.0.0.1 -p $(MOCK_PORT)
 
 # Schemathesis from PyPI in a project-local virtual environment, pinned; installed once.

@@ -22,6 +22,18 @@ type Media = { examples?: Record<string, { value: unknown }> };
 const operations = backend.getOperations();
 
 describe('openapi.yaml', () => {
+  it('gives every error code a response names its own example, and a refused body the 105 example first (what a mock answers)', () => {
+    for (const op of operations) {
+      for (const [status, response] of Object.entries(op.responses ?? {}) as [string, { description?: string; content?: Record<string, Media> }][]) {
+        if (Number(status) < 400) continue;
+        const named = [...(response.description ?? '').matchAll(/\((\d{3})\)/g)].map((m) => Number(m[1]));
+        const examples = Object.values(response.content?.['application/json']?.examples ?? {}).map((e) => (e.value as { error: { code: number } }).error.code);
+        for (const code of named) expect(examples, `${op.operationId} ${status}: no example for ${code}`).toContain(code);
+        if (status === '400' && op.requestBody) expect(examples[0], `${op.operationId} 400: first example`).toBe(105);
+      }
+    }
+  });
+
   it('gives every operation an operationId, a summary and at least one documented error', () => {
     for (const op of operations) {
       expect(op.operationId, `${op.method} ${op.path}`).toBeTruthy();

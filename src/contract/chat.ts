@@ -17,6 +17,8 @@ export type CloseCodeName = 'roomDeleted' | 'tokenRevoked' | 'frameTooLarge' | '
 export interface ChatContract {
   /** The bundled document as served at /asyncapi.yaml. */
   asyncapiText: string;
+  /** The same, parsed and dereferenced: what the chat mock builds its frames from. */
+  document: ParsedAsyncApi;
   /** A validator for each frame a client may send, by its `event_type`. */
   clientFrames: ReadonlyMap<string, ValidateFunction>;
   closeCodes: Readonly<Record<CloseCodeName, CloseCode>>;
@@ -24,9 +26,16 @@ export interface ChatContract {
 
 export class ChatContractError extends Error {}
 
-/** The parts of a parsed (dereferenced) AsyncAPI 3 document the server reads. */
-interface ParsedAsyncApi {
-  operations?: Record<string, { action?: string; messages?: { name?: string; payload?: { properties?: { event_type?: { const?: string } } } }[] }>;
+/** A message of a parsed (dereferenced) AsyncAPI 3 document. */
+export interface ParsedMessage {
+  name?: string;
+  payload?: { properties?: { event_type?: { const?: string } } };
+  examples?: { name?: string; payload?: Record<string, unknown> }[];
+}
+
+/** The parts of a parsed (dereferenced) AsyncAPI 3 document the server and the mock read. */
+export interface ParsedAsyncApi {
+  operations?: Record<string, { action?: string; messages?: ParsedMessage[] }>;
   channels?: Record<string, { 'x-close-codes'?: Record<CloseCodeName, CloseCode> }>;
 }
 interface Diagnostic {
@@ -91,7 +100,7 @@ export async function parseChatContract(source: string): Promise<ChatContract> {
 
   const closeCodes = json.channels?.room?.['x-close-codes'];
   if (!closeCodes) throw new ChatContractError('asyncapi.yaml: channel room has no x-close-codes');
-  return { asyncapiText, clientFrames, closeCodes };
+  return { asyncapiText, document: json, clientFrames, closeCodes };
 }
 
 let cached: Promise<ChatContract> | undefined;
