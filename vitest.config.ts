@@ -15,6 +15,8 @@ export default defineConfig({
       ...(process.env.FUZZ_RUNS ? [] : ['test/fuzz/**']),
       ...(process.env.BENCH_HARNESS ? [] : ['test/bench/**']),
       ...(process.env.BROWSER_TESTS ? [] : ['test/browser/**']),
+      // The packed SDK in a scratch project, in `make test-sdk`.
+      ...(process.env.SDK_PACKAGE_TESTS ? [] : ['test/sdk-package/**']),
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

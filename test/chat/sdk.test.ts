@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatConnection, type ChitChatClient, type ServerEvent, type WebSocketConstructor } from '@chitchat/client';
+import { ChatConnection, ChatRefusedError, type ChitChatClient, type ServerEvent, type WebSocketConstructor } from '@chitchat/client';
 import { assertServerEvent } from '../support/chat.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -56,9 +56,28 @@ describe('the SDK chat client', () => {
     expect(events.map((e) => e.event_type)).toEqual(['join', 'send', 'error', 'leave']);
   });
 
-  it('rejects when the server refuses the upgrade', async () => {
+  it('rejects a refused upgrade with the HTTP status and the error code, which tell 403 from 404', async () => {
     const room = await api.createRoom({ title: 'SDK locked', visibility: 'hidden', password: 'sdk password' });
-    await expect(ChatConnection.connect({ baseUrl: server.url, room: room.id, WebSocket: NodeWebSocket })).rejects.toThrow(/could not open/);
+    const noToken = ChatConnection.connect({ baseUrl: server.url, room: room.id, WebSocket: NodeWebSocket });
+    await expect(noToken).rejects.toBeInstanceOf(ChatRefusedError);
+    await expect(noToken).rejects.toMatchObject({ status: 403, code: 403, field: 'token', room: room.id });
+    await expect(ChatConnection.connect({ baseUrl: server.url, room: 'SDK nowhere', WebSocket: NodeWebSocket })).rejects.toMatchObject({ status: 404, code: 101 });
+  });
+
+  it('keeps tokens by room id: a token got by id serves the room by its title, and the other way round', async () => {
+    const client = server.client();
+    const room = await client.createRoom({ title: 'SDK keyed', visibility: 'private', password: 'sdk password' });
+    await client.authorize(room.id, 'sdk password', 'lee');
+    const byTitle = await client.GET('/chats/{roomId}/messages', { params: { path: { roomId: 'sdk KEYED' } } });
+    expect(byTitle.response.status).toBe(200);
+    expect(client.tokenFor('Sdk Keyed')).toBe(client.tokenFor(room.id));
+
+    const other = server.client();
+    const second = await other.createRoom({ title: 'SDK keyed two', visibility: 'private', password: 'sdk password' });
+    const fresh = server.client(); // knows nothing of the room yet
+    await fresh.authorize('sdk keyed two', 'sdk password', 'lee');
+    expect(fresh.tokenFor(second.id)).toBeDefined();
+    expect((await fresh.GET('/chats/{roomId}/messages', { params: { path: { roomId: String(second.id) } } })).response.status).toBe(200);
   });
 
   it('refuses to send before join, without a round trip', async () => {

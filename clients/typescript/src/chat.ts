@@ -2,7 +2,10 @@
  * A typed chat client for /chats/{roomId}/ws, with the frame types generated from asyncapi.yaml.
  * Works with the browser's WebSocket and, in Node, with the `ws` package's (pass it as `WebSocket`).
  */
-import type { ClientEvent, ServerEvent } from '../../../generated/asyncapi.js';
+import type { ClientEvent, ServerEvent } from './generated/asyncapi.js';
+import type { components } from './generated/openapi.js';
+
+type ErrorResponse = components['schemas']['ErrorResponse'];
 
 export type { ClientEvent, ServerEvent };
 export type ServerEventType = ServerEvent['event_type'];
@@ -20,6 +23,57 @@ export interface WebSocketLike {
 }
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** The events of the `ws` package's WebSocket that a browser's lacks. */
+interface NodeStyleEvents {
+  on(
+    event: 'unexpected-response',
+    listener: (
+      request: { destroy(): void },
+      response: { statusCode?: number; on(event: 'data', l: (chunk: Uint8Array) => void): void; on(event: 'end', l: () => void): void },
+    ) => void,
+  ): void;
+}
+
+function parseErrorBody(chunks: Uint8Array[]): ErrorResponse | undefined {
+  try {
+    const text = new TextDecoder().decode(concat(chunks));
+    const body = JSON.parse(text) as ErrorResponse;
+    return body && typeof body === 'object' && body.error ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
+/**
+ * The server refused to open the chat socket. `status` and `code` are the HTTP status and the error code
+ * of the REST API's error body (404 and 101 for an unknown room, 403 and 403 for a missing or expired
+ * token, 401 and 401 for one of another room); 0 and undefined where the WebSocket cannot see them (browsers).
+ */
+export class ChatRefusedError extends Error {
+  readonly code: ErrorResponse['error']['code'] | undefined;
+  readonly field: string | undefined;
+  constructor(
+    readonly room: string | number,
+    readonly status: number,
+    body: ErrorResponse | undefined,
+  ) {
+    super(body ? `the chat socket for room ${room} was refused: ${status} ${body.error.error}` : `could not open the chat socket for room ${room}`);
+    this.name = 'ChatRefusedError';
+    this.code = body?.error.code;
+    this.field = body?.error.field;
+  }
+}
 
 export interface ChatOptions {
   /** The server's HTTP base URL, e.g. http://127.0.0.1:8080; ws:// or wss:// is derived from it. */
@@ -55,15 +109,33 @@ export class ChatConnection {
     this.closed = new Promise((resolve) => socket.addEventListener('close', ({ code, reason }) => resolve({ code, reason })));
   }
 
-  /** Opens the socket; rejects when the server refuses the upgrade (unknown room, missing or bad token). */
+  /**
+   * Opens the socket. When the server refuses the upgrade (an unknown room, a missing or bad token),
+   * rejects with a ChitChatError carrying the HTTP status and the error code and field, where the
+   * WebSocket can see the refusal (the `ws` package, in Node); a browser's WebSocket tells nothing of
+   * it, so there the error has status 0 and no code: ask the REST API (GET the room, renew the token).
+   */
   static connect(options: ChatOptions): Promise<ChatConnection> {
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new Error('no WebSocket implementation: pass one as options.WebSocket (in Node, the ws package)');
     const socket = new Ctor(chatUrl(options.baseUrl, options.room), options.token ? [options.token] : []);
     const connection = new ChatConnection(socket);
     return new Promise((resolve, reject) => {
+      let readingRefusal = false;
+      // The ws package (Node) hands over the refusing response; a browser's WebSocket has no such event.
+      (socket as Partial<NodeStyleEvents>).on?.('unexpected-response', (request, response) => {
+        readingRefusal = true;
+        const chunks: Uint8Array[] = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          reject(new ChatRefusedError(options.room, response.statusCode ?? 0, parseErrorBody(chunks)));
+          request.destroy();
+        });
+      });
       socket.addEventListener('open', () => resolve(connection));
-      socket.addEventListener('error', () => reject(new Error(`could not open the chat socket for room ${options.room}`)));
+      socket.addEventListener('error', () => {
+        if (!readingRefusal) reject(new ChatRefusedError(options.room, 0, undefined));
+      });
     });
   }
 

@@ -5,7 +5,7 @@
  * The helpers below only remember room tokens and attach them, and turn error bodies into exceptions.
  */
 import createClient, { type Client, type ClientOptions, type Middleware } from 'openapi-fetch';
-import type { components, operations, paths } from '../../../generated/openapi.js';
+import type { components, operations, paths } from './generated/openapi.js';
 
 export type { components, operations, paths };
 export type Room = components['schemas']['Room'];
@@ -42,7 +42,7 @@ export function unwrap<T>(result: FetchResult<T>): T {
 }
 
 export interface ChitChatClient extends Client<paths> {
-  /** Remembers a token for a room, under its id and under the path segment used to get it. */
+  /** Remembers a token for a room (by id or title): calls on that room, by either, carry it. */
   setToken(room: string | number, token: string): void;
   forgetToken(room: string | number): void;
   tokenFor(room: string | number): string | undefined;
@@ -55,47 +55,70 @@ export interface ChitChatClient extends Client<paths> {
   authorize(room: string | number, secret: string, name: string): Promise<TokenResponse | undefined>;
 }
 
+/** Titles compare as the server compares them: case-insensitively, after Unicode NFKC normalisation. */
+const titleKey = (title: string) => title.normalize('NFKC').toLowerCase();
+const isId = (room: string | number) => typeof room === 'number' || /^[0-9]{1,15}$/.test(room);
+
 /**
- * A client for one server. Calls on `/chats/{roomId}/...` carry `Authorization: Bearer` when a
- * token for that room is remembered (from `authorize` or `setToken`), and renewals replace it.
+ * A client for one server. Tokens are kept by room id: a call on a room by its title carries the
+ * room's token once the client has seen which id that title has (from any response naming the room:
+ * the room itself, a page of rooms, a token). Renewals replace the token they renew.
  */
 export function createChitChatClient(options: ClientOptions & { baseUrl: string }): ChitChatClient {
   const client = createClient<paths>(options);
-  const tokens = new Map<string, string>();
-  const key = (room: string | number) => String(room).toLowerCase();
+  const tokens = new Map<number, string>();
+  const ids = new Map<string, number>();
+  /** Tokens set for a title whose id is not known yet. */
+  const byTitle = new Map<string, string>();
+  const idOf = (room: string | number) => (isId(room) ? Number(room) : ids.get(titleKey(String(room))));
+  const learn = (title: string, id: number) => {
+    ids.set(titleKey(title), id);
+    const pending = byTitle.get(titleKey(title));
+    if (pending !== undefined && !tokens.has(id)) tokens.set(id, pending);
+    byTitle.delete(titleKey(title));
+  };
+  const lookup = (room: string | number) => {
+    const id = idOf(room);
+    return id === undefined ? byTitle.get(titleKey(String(room))) : tokens.get(id);
+  };
 
   const attachToken: Middleware = {
     onRequest({ request, params }) {
       const roomId = (params.path as { roomId?: string | number } | undefined)?.roomId;
-      const token = roomId === undefined ? undefined : tokens.get(key(roomId));
+      const token = roomId === undefined ? undefined : lookup(roomId);
       if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
       return request;
     },
     async onResponse({ response, params, schemaPath }) {
+      if (!response.ok || !response.headers.get('content-type')?.includes('json')) return response;
       const roomId = (params.path as { roomId?: string | number } | undefined)?.roomId;
-      if (schemaPath === '/chats/{roomId}/token/renew' && response.status === 201 && roomId !== undefined) {
-        const body = (await response.clone().json()) as TokenResponse;
-        remember(roomId, body);
+      const body = (await response.clone().json()) as Partial<Room & RoomPage & TokenResponse>;
+      for (const room of [body, ...(Array.isArray(body.rooms) ? body.rooms : [])]) {
+        if (typeof room.id === 'number' && typeof room.title === 'string') learn(room.title, room.id);
+      }
+      if (typeof body.room_id === 'number' && roomId !== undefined && !isId(roomId)) learn(String(roomId), body.room_id);
+      if (typeof body.id === 'number' && roomId !== undefined && !isId(roomId)) learn(String(roomId), body.id);
+      if (schemaPath === '/chats/{roomId}/token/renew' && response.status === 201 && typeof body.token === 'string' && typeof body.room_id === 'number') {
+        tokens.set(body.room_id, body.token);
       }
       return response;
     },
   };
   client.use(attachToken);
 
-  function remember(room: string | number, body: TokenResponse): void {
-    tokens.set(key(room), body.token);
-    tokens.set(key(body.room_id), body.token);
-  }
-
   return Object.assign(client, {
     setToken(room: string | number, token: string) {
-      tokens.set(key(room), token);
+      const id = idOf(room);
+      if (id === undefined) byTitle.set(titleKey(String(room)), token);
+      else tokens.set(id, token);
     },
     forgetToken(room: string | number) {
-      tokens.delete(key(room));
+      const id = idOf(room);
+      if (id !== undefined) tokens.delete(id);
+      byTitle.delete(titleKey(String(room)));
     },
     tokenFor(room: string | number) {
-      return tokens.get(key(room));
+      return lookup(room);
     },
     async createRoom(body: RoomCreate) {
       return unwrap(await client.POST('/chats', { body }));
@@ -107,7 +130,7 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
       });
       const data = unwrap(result);
       if (!('token' in data)) return undefined;
-      remember(room, data);
+      tokens.set(data.room_id, data.token);
       return data;
     },
   });
@@ -115,6 +138,7 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
 
 export {
   ChatConnection,
+  ChatRefusedError,
   chatUrl,
   type ChatOptions,
   type ClientEvent,
