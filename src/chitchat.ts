@@ -16,6 +16,8 @@ import { RoomService } from './rooms/service.js';
 
 export interface ChitChatOptions {
   logger?: Logger;
+  /** Milliseconds since the epoch, for room tokens; tests move it instead of waiting. */
+  clock?: () => number;
   /** Engines to use instead of those the configuration picks (tests, embedding). */
   engines?: EngineOverrides;
 }
@@ -48,7 +50,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
   const contract = loadContract();
   const [engines, chatContract] = await Promise.all([openEngines(config, logger, options.engines), loadChatContract()]);
   const passwords = new Passwords(config.bcryptCost);
-  const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds);
+  const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds, options.clock);
   const rooms = new RoomService({ store: engines.rooms, messages: engines.messages, passwords, presence: engines.presence, events: engines.roomEvents, logger });
 
   const app = await createApp({

@@ -27,14 +27,20 @@ export class RoomTokens {
   constructor(
     private readonly secretKey: string,
     private readonly ttlSeconds: number,
+    /** Milliseconds since the epoch: tests move it instead of waiting for tokens to expire. */
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock() / 1000);
+  }
 
   private keyFor(room: StoredRoom): string {
     return `${this.secretKey}${room.passwordHash}${room.id}`;
   }
 
   issue(room: StoredRoom, username: string): string {
-    return jwt.sign({ username, room_id: room.id }, this.keyFor(room), {
+    return jwt.sign({ username, room_id: room.id, iat: this.nowSeconds() }, this.keyFor(room), {
       algorithm: ALGORITHM,
       expiresIn: this.ttlSeconds,
     });
@@ -47,7 +53,7 @@ export class RoomTokens {
     if (decoded.header.alg !== ALGORITHM) throw new ApiError(402, 'token');
     let claims: jwt.JwtPayload;
     try {
-      claims = jwt.verify(token, this.keyFor(room), { algorithms: [ALGORITHM] }) as jwt.JwtPayload;
+      claims = jwt.verify(token, this.keyFor(room), { algorithms: [ALGORITHM], clockTimestamp: this.nowSeconds() }) as jwt.JwtPayload;
     } catch (err) {
       if (err instanceof jwt.JsonWebTokenError && err.message === 'invalid signature') {
         throw new ApiError(401, 'token', { cause: err });

@@ -263,7 +263,7 @@ describe('private and hidden rooms', () => {
       const client = short.client();
       const shortRoom = await client.createRoom({ title: 'Short lived', visibility: 'private', password: PASSWORD });
       const expiring = (await client.authorize(shortRoom.id, PASSWORD, 'late'))!.token;
-      await new Promise((r) => setTimeout(r, 2100));
+      short.advanceClock(2000);
       expect(await refusedUpgrade(wsUrl(short.url, shortRoom.id), { protocols: [expiring] })).toMatchObject({ status: 403, body: { error: { code: 403 } } });
     } finally {
       await short.close();

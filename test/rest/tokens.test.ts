@@ -96,7 +96,7 @@ describe('renewToken', () => {
   it('exchanges a valid token for a fresh one for the same name', async () => {
     const client = server.client();
     const first = (await client.authorize(privateRoom.id, PASSWORD, 'renewer'))!;
-    await new Promise((r) => setTimeout(r, 1100));
+    server.advanceClock(1000); // a token of a later second
     const { data, response } = await client.GET('/chats/{roomId}/token/renew', { params: { path: path(privateRoom) } });
     expect(response.status).toBe(201);
     expect(data).toMatchObject({ status: true, name: 'renewer', room_id: privateRoom.id });
@@ -176,7 +176,7 @@ describe('token attacks', () => {
       const client = short.client();
       const room = await client.createRoom({ title: 'Expiring', visibility: 'private', password: PASSWORD });
       await client.authorize(room.id, PASSWORD, 'late');
-      await new Promise((r) => setTimeout(r, 2100));
+      short.advanceClock(2000);
       const { response, error } = await client.GET('/chats/{roomId}/token/renew', { params: { path: path(room) } });
       expect(response.status).toBe(403);
       expect(error).toMatchObject({ error: { code: 403, field: 'token' } });

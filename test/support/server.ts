@@ -17,6 +17,8 @@ export interface TestServer extends RunningServer {
   apiUrl: string;
   /** The generated SDK, with every response checked against the spec. */
   client(): ChitChatClient;
+  /** Moves the server's clock for room tokens forward, instead of waiting for them to expire. */
+  advanceClock(ms: number): void;
   /** A raw request (for bodies the SDK would never send), its response checked against the spec. */
   request(method: string, path: string, init?: RequestInit): Promise<Response>;
   /** The same, always straight to the server: Prism's proxy never answers a body that is not JSON. */
@@ -50,7 +52,8 @@ export async function startTestServer(overrides: TestConfig = {}, options: ChitC
   const shared = options.engines?.rooms ? { mongodbUri: undefined, redisUrl: undefined } : { mongodbUri: testDatabaseUri(), ...testRedis() };
   const base = loadConfig({ SECRET_KEY: TEST_SECRET }, { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...shared, ...rest });
   const config: Config = { ...base, chat: { ...base.chat, ...chat } };
-  const running = await listen(config, { logger: pino({ level: 'silent' }), ...options });
+  let offset = 0;
+  const running = await listen(config, { logger: pino({ level: 'silent' }), clock: () => Date.now() + offset, ...options });
   await running.ready;
   const proxy = process.env.CONTRACT_PROXY === '1' ? await startPrism(['proxy', running.url]) : undefined;
   const apiUrl = proxy?.url ?? running.url;
@@ -61,6 +64,9 @@ export async function startTestServer(overrides: TestConfig = {}, options: ChitC
     async close() {
       await proxy?.close();
       await running.close();
+    },
+    advanceClock(ms) {
+      offset += ms;
     },
     client() {
       const client = createChitChatClient({ baseUrl: apiUrl });
