@@ -164,7 +164,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document, self-contained */
+        /**
+         * This document, self-contained
+         * @description The bundled OpenAPI document the server validates requests with, as YAML, its example server replaced by the origin the request reached.
+         */
         get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
@@ -181,7 +184,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The AsyncAPI document of the chat WebSocket, self-contained */
+        /**
+         * The AsyncAPI document of the chat WebSocket, self-contained
+         * @description The bundled AsyncAPI document the server validates chat frames with, as YAML, its example server replaced by the origin the request reached.
+         */
         get: operations["getAsyncApiDocument"];
         put?: never;
         post?: never;
@@ -219,7 +225,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The chat page's scripts, styles and images, under names that change with their content */
+        /**
+         * The chat page's scripts, styles and images, under names that change with their content
+         * @description Files of the chat page's build (`make build`), named after their content by Vite; a name the build does not have is 404 (601).
+         */
         get: operations["getChatPageAsset"];
         put?: never;
         post?: never;
@@ -236,7 +245,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The REST API documentation, rendered from /openapi.yaml by Redoc */
+        /**
+         * The REST API documentation, rendered from /openapi.yaml by Redoc
+         * @description An HTML page that loads Redoc from this server and renders /openapi.yaml.
+         */
         get: operations["getDocs"];
         put?: never;
         post?: never;
@@ -253,7 +265,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The chat documentation, rendered from /asyncapi.yaml by the AsyncAPI React component */
+        /**
+         * The chat documentation, rendered from /asyncapi.yaml by the AsyncAPI React component
+         * @description An HTML page that loads the AsyncAPI React component from this server and renders /asyncapi.yaml.
+         */
         get: operations["getAsyncApiDocs"];
         put?: never;
         post?: never;
@@ -270,7 +285,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The renderers' scripts and styles, served from this server (the pages need no other host) */
+        /**
+         * The renderers' scripts and styles, served from this server (the pages need no other host)
+         * @description Redoc's and the AsyncAPI component's browser bundles, from their npm packages, changed only so that they load nothing from other hosts.
+         */
         get: operations["getDocsAsset"];
         put?: never;
         post?: never;
@@ -287,12 +305,13 @@ export interface components {
         /**
          * @description Error code. 1xx: rooms, 2xx: chat clients, 3xx: sessions and tokens requests,
          *     4xx: token verification (all as in ChitChat), 6xx: request handling, 7xx: server side.
-         *     The message and HTTP status of each code are in `x-error-catalog`, with a sentence for people.
+         *     The message and HTTP status of each code, and a sentence for people, are the document's
+         *     `x-error-catalog` (under `components`).
          * @enum {integer}
          */
         ErrorCode: 101 | 102 | 103 | 104 | 105 | 201 | 202 | 203 | 204 | 301 | 303 | 304 | 305 | 401 | 402 | 403 | 601 | 602 | 603 | 604 | 605 | 606 | 701 | 702;
         /** @description One failure, in ChitChat's shape. */
-        Error: {
+        ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description The message that `x-error-catalog` gives for `code`. */
             error: string;
@@ -303,7 +322,7 @@ export interface components {
         ErrorResponse: {
             /** @constant */
             status: false;
-            error: components["schemas"]["Error"];
+            error: components["schemas"]["ErrorDetail"];
         };
         Room: {
             id: components["schemas"]["RoomId"];
@@ -335,7 +354,7 @@ export interface components {
             description?: components["schemas"]["Description"];
             visibility: components["schemas"]["VisibilityInput"];
             password?: components["schemas"]["Password"];
-        } & (components["schemas"]["PublicRoomHasNoPassword"] & unknown);
+        } & (components["schemas"]["PublicRoomHasNoPassword"] & Record<string, unknown>);
         /**
          * @description Replaces title, description (absent means empty) and visibility. `password`, when given,
          *     sets a new password and so revokes every token issued for the room; absent, the password is kept.
@@ -346,7 +365,7 @@ export interface components {
             description?: components["schemas"]["Description"];
             visibility: components["schemas"]["VisibilityInput"];
             password?: components["schemas"]["Password"];
-        } & (components["schemas"]["PublicRoomHasNoPassword"] & unknown);
+        } & (components["schemas"]["PublicRoomHasNoPassword"] & Record<string, unknown>);
         RoomPage: {
             rooms: components["schemas"]["Room"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -398,7 +417,7 @@ export interface components {
             status: true;
         };
         /** @description A whole OpenAPI or AsyncAPI document, bundled into one file. */
-        YamlDocument: Record<string, never>;
+        YamlDocument: Record<string, unknown>;
         Health: {
             /** @constant */
             status: true;
@@ -438,9 +457,9 @@ export interface components {
         Visibility: "public" | "private" | "hidden";
         UserName: string;
         Color: string;
-        PublicRoomHasNoPassword: unknown;
+        PublicRoomHasNoPassword: Record<string, unknown>;
         NonPublicVisibility: {
-            visibility: unknown;
+            visibility: string;
         };
         /** @description `public`, `private` or `hidden`, in any case; stored lower-case. */
         VisibilityInput: string;

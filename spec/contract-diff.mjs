@@ -69,8 +69,9 @@ const actionOf = (path) => {
 /** Documentation only, or a change clients meet: breaking or not. */
 function classify(change) {
   const segments = change.path.split('/').slice(1);
-  // The document's own information (its version among it) and its prose change nothing on the wire.
-  if (segments[0] === 'info' || segments.some((s) => DOCUMENTATION.has(s) || s.startsWith('x-'))) return 'documentation';
+  // The document's own information (its version among it), the version of AsyncAPI it is written in, and
+  // its prose change nothing on the wire.
+  if (segments[0] === 'info' || segments[0] === 'asyncapi' || segments.some((s) => DOCUMENTATION.has(s) || s.startsWith('x-'))) return 'documentation';
   // Components reach clients only through the operations, where the same change shows again.
   if (segments[0] === 'components') return 'documentation';
   if (change.type !== 'unclassified') return change.type;
@@ -78,11 +79,19 @@ function classify(change) {
   // Something new: harmless, unless it makes clients send more than they did.
   return segments.includes('required') && actionOf(change.path) === 'receive' ? 'breaking' : 'non-breaking';
 }
+/** A change to a message's payload reads the same wherever the message shows (each operation and channel using it). */
+function describe(change) {
+  const at = change.path.indexOf('/payload');
+  if (at < 0) return `${change.action} ${change.path}`;
+  const message = change.path.slice(0, at).split('/').at(-1);
+  return `${change.action} in the payload of ${/^\d+$/.test(message) ? 'a message' : `\`${message}\``}: ${change.path.slice(at + '/payload'.length) || '/'}`;
+}
 const compared = diff(before, after);
 const asyncapiChanges = [...compared.breaking(), ...compared.nonBreaking(), ...compared.unclassified()]
-  .map((c) => ({ document: 'asyncapi', kind: classify(c), text: `${c.action} ${c.path}` }))
+  .map((c) => ({ document: 'asyncapi', kind: classify(c), text: describe(c) }))
   .filter((c) => c.kind !== 'documentation')
-  .map(({ document, kind, text }) => ({ document, breaking: kind === 'breaking', text }));
+  .map(({ document, kind, text }) => ({ document, breaking: kind === 'breaking', text }))
+  .filter((c, i, all) => all.findIndex((d) => d.text === c.text && d.breaking === c.breaking) === i);
 
 // --- The verdict ---
 const changes = [...openapiChanges, ...asyncapiChanges];

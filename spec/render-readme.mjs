@@ -8,7 +8,7 @@ const openapi = parse(readFileSync('generated/openapi.yaml', 'utf8'));
 const asyncapi = parse(readFileSync('generated/asyncapi.yaml', 'utf8'));
 const oneLine = (text = '') => text.replace(/\s+/g, ' ').trim().replaceAll('|', '\\|');
 
-const catalog = openapi.components.schemas.ErrorCode['x-error-catalog'];
+const catalog = openapi.components['x-error-catalog'];
 const errorTable = [
   '| code | message | HTTP status | for people (the chat page) |',
   '|---|---|---|---|',

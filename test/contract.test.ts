@@ -1,12 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configureAjv } from '../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../src/contract/backend.js';
 import { parseChatContract } from '../src/contract/chat.js';
-import { loadContract } from '../src/contract/document.js';
+import { loadContract, projectRoot } from '../src/contract/document.js';
 import { loadAsyncApiDocument } from './support/asyncapi.js';
 
 /** The documents are consistent with themselves: examples match schemas, error examples match the catalog. */
@@ -20,6 +22,20 @@ await backend.init();
 
 type Media = { examples?: Record<string, { value: unknown }> };
 const operations = backend.getOperations();
+
+describe('both documents, as strict validators read them', () => {
+  it.each(['openapi', 'asyncapi'])('%s.yaml: every schema compiles under Ajv strict mode, with no warning', async (name) => {
+    const doc = parse(readFileSync(join(projectRoot(), 'generated', `${name}.yaml`), 'utf8')) as { components: { schemas: Record<string, unknown> } };
+    const warnings: string[] = [];
+    const logger = { log: () => undefined, warn: (m: unknown) => warnings.push(String(m)), error: (m: unknown) => warnings.push(String(m)) };
+    const ajv = configureAjv(new Ajv2020({ strict: true, allErrors: true, logger }));
+    // The schemas as one JSON Schema: their references point into $defs instead of components.
+    const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/')) as Record<string, unknown>;
+    ajv.addSchema({ $id: name, $defs: defs });
+    for (const schema of Object.keys(defs)) expect(() => ajv.compile({ $ref: `${name}#/$defs/${schema}` }), schema).not.toThrow();
+    expect(warnings).toEqual([]);
+  });
+});
 
 describe('openapi.yaml', () => {
   it('gives every error code a response names its own example, and a refused body the 105 example first (what a mock answers)', () => {

@@ -35,7 +35,7 @@ function contractModule(): string {
     isNonPublicVisibility: 'nonPublicVisibility',
   }).replace(/const (\w+) = require\("([^"]+)"\)\.default;/g, 'import $1 from "$2";');
   if (validators.includes('require(')) throw new Error('contract-plugin: the standalone validators still call require()');
-  const catalog = openapi.components.schemas.ErrorCode['x-error-catalog'] as Catalog;
+  const catalog = openapi.components['x-error-catalog'] as Catalog;
   const sentences = Object.fromEntries(Object.entries(catalog).map(([code, entry]) => [code, entry.sentence]));
   const closeCodes = asyncapi.channels.room['x-close-codes'];
   return `${validators}

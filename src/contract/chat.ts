@@ -87,7 +87,7 @@ export async function parseChatContract(source: string): Promise<ChatContract> {
     throw new ChatContractError(`asyncapi.yaml is not a valid AsyncAPI document: ${details}`);
   }
 
-  const ajv = configureAjv(new Ajv({ strict: false, allErrors: true, verbose: true }));
+  const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
   const clientFrames = new Map<string, ValidateFunction>();
   for (const operation of Object.values(json.operations ?? {}).filter((op) => op.action === 'receive')) {
     for (const message of operation.messages ?? []) {

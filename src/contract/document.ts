@@ -34,11 +34,9 @@ export function projectRoot(): string {
 }
 
 function readCatalog(doc: OpenAPIV3_1.Document): Map<ErrorCode, CatalogEntry> {
-  const schema = doc.components?.schemas?.ErrorCode as
-    | { enum?: number[]; 'x-error-catalog'?: Record<string, CatalogEntry> }
-    | undefined;
-  const entries = schema?.['x-error-catalog'];
-  if (!schema?.enum || !entries) throw new Error('openapi: ErrorCode has no enum or no x-error-catalog');
+  const schema = doc.components?.schemas?.ErrorCode as { enum?: number[] } | undefined;
+  const entries = (doc.components as { 'x-error-catalog'?: Record<string, CatalogEntry> } | undefined)?.['x-error-catalog'];
+  if (!schema?.enum || !entries) throw new Error('openapi: no ErrorCode enum or no components.x-error-catalog');
   const catalog = new Map<ErrorCode, CatalogEntry>();
   for (const code of schema.enum) {
     const entry = entries[String(code)];

@@ -9,8 +9,6 @@ const WRONG_KIND = new Set(['type', 'parse']);
  * openapi-backend validates /requestBody/<prop>, /path/<name> and /query/<name>; a chat frame has none.
  */
 export function fieldOf(error: ErrorObject, skip = 1): string | undefined {
-  const override = (error.parentSchema as Record<string, unknown> | undefined)?.['x-error-field'];
-  if (typeof override === 'string') return override;
   const segments = error.instancePath.split('/').slice(1 + skip).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
   if (error.keyword === 'additionalProperties') segments.push(String(error.params.additionalProperty));

@@ -44,9 +44,8 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
     // are not compiled; request validators are compiled right after init, below.
     quick: true,
     coerceTypes: true,
-    // verbose: errors carry their parentSchema, where `x-error-field` may name the field to report.
     // allErrors: so a wrong type can be reported ahead of a conditional rule Ajv happened to check first.
-    ajvOpts: { verbose: true, allErrors: true, useDefaults: true },
+    ajvOpts: { allErrors: true, useDefaults: true },
     customizeAjv: (ajv) => configureAjv(ajv),
   });
   api.register(operationHandlers(deps) as never);

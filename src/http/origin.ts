@@ -18,8 +18,9 @@ export function requestOrigin(req: IncomingMessage, trustProxy: string[]): { hos
 }
 
 /**
- * The bundled documents as served: their example server (localhost:8080) replaced by the origin the
- * client reached, so that the docs pages and tools reading /openapi.yaml show where the API really is.
+ * The bundled documents as served: their example origin (localhost:8080, in `servers` and in links to
+ * the other document) replaced by the origin the client reached, so that the docs pages and tools reading
+ * /openapi.yaml show where the API really is.
  */
 export function servedDocuments(openapiText: string, asyncapiText: string) {
   const exampleUrl = (parse(openapiText) as { servers?: { url: string }[] }).servers?.[0]?.url;
@@ -28,7 +29,7 @@ export function servedDocuments(openapiText: string, asyncapiText: string) {
   if (!exampleHost || !asyncapiText.includes(`host: ${exampleHost}\n`)) throw new Error('asyncapi.yaml: no servers.local.host to fill in');
   return {
     openapi(origin: { host: string; secure: boolean } | null): string {
-      return origin ? openapiText.replace(`url: ${exampleUrl}\n`, `url: ${origin.secure ? 'https' : 'http'}://${origin.host}\n`) : openapiText;
+      return origin ? openapiText.replaceAll(exampleUrl, `${origin.secure ? 'https' : 'http'}://${origin.host}`) : openapiText;
     },
     asyncapi(origin: { host: string; secure: boolean } | null): string {
       if (!origin) return asyncapiText;

@@ -36,7 +36,8 @@ export type MessageSeq = number;
 /**
  * Error code. 1xx: rooms, 2xx: chat clients, 3xx: sessions and tokens requests,
  * 4xx: token verification (all as in ChitChat), 6xx: request handling, 7xx: server side.
- * The message and HTTP status of each code are in `x-error-catalog`, with a sentence for people.
+ * The message and HTTP status of each code, and a sentence for people, are the document's
+ * `x-error-catalog` (under `components`).
  *
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
@@ -148,9 +149,9 @@ export interface LeftEvent {
  * One failure, in ChitChat's shape.
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
- * via the `definition` "Error".
+ * via the `definition` "ErrorDetail".
  */
-export interface Error {
+export interface ErrorDetail {
   code: ErrorCode;
   /**
    * The message that `x-error-catalog` gives for `code`.
@@ -169,7 +170,7 @@ export interface Error {
  */
 export interface ErrorEvent {
   event_type: "error";
-  error: Error;
+  error: ErrorDetail;
   time: string;
   room_id: RoomId;
 }
