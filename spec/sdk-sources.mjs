@@ -18,3 +18,9 @@ if (pkg.version !== version) {
   pkg.version = version;
   writeFileSync(packagePath, `${JSON.stringify(pkg, null, 2)}\n`);
 }
+
+// The Python SDK's version too.
+const pyprojectPath = 'clients/python/pyproject.toml';
+const pyproject = readFileSync(pyprojectPath, 'utf8');
+const versioned = pyproject.replace(/^version = ".*"$/m, `version = "${version}"`);
+if (versioned !== pyproject) writeFileSync(pyprojectPath, versioned);

@@ -20,6 +20,8 @@ export interface Contract {
   /** The same document as served at /openapi.yaml. */
   openapiText: string;
   catalog: ReadonlyMap<ErrorCode, CatalogEntry>;
+  /** The media types whose bodies are read as JSON text: every request body's x-json-text-media-types. */
+  jsonTextMediaTypes: readonly string[];
 }
 
 /** The repository root, found from this file whether it runs from src/ or from dist/src/. */
@@ -46,6 +48,17 @@ function readCatalog(doc: OpenAPIV3_1.Document): Map<ErrorCode, CatalogEntry> {
   return catalog;
 }
 
+function readJsonTextMediaTypes(doc: OpenAPIV3_1.Document): string[] {
+  const types = new Set<string>();
+  for (const path of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(path ?? {})) {
+      const body = (operation as { requestBody?: { 'x-json-text-media-types'?: string[] } }).requestBody;
+      for (const type of body?.['x-json-text-media-types'] ?? []) types.add(type);
+    }
+  }
+  return [...types];
+}
+
 let cached: Contract | undefined;
 
 /** Loads the bundled contract once; every module that needs the spec reads it from here. */
@@ -53,6 +66,6 @@ export function loadContract(): Contract {
   if (cached) return cached;
   const openapiText = readFileSync(join(projectRoot(), 'generated', 'openapi.yaml'), 'utf8');
   const openapi = parse(openapiText) as OpenAPIV3_1.Document;
-  cached = { openapi, openapiText, catalog: readCatalog(openapi) };
+  cached = { openapi, openapiText, catalog: readCatalog(openapi), jsonTextMediaTypes: readJsonTextMediaTypes(openapi) };
   return cached;
 }

@@ -88,7 +88,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
 export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const { config, contract, logger } = deps;
   const api = await createApiBackend(deps);
-  const readBody = bodyReader(config.bodyLimitBytes);
+  const readBody = bodyReader(config.bodyLimitBytes, contract.jsonTextMediaTypes);
   const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false }) : null;
   // Shared by every instance when the engines are Redis: N instances still give one limit per client.
   const limiter =

@@ -6,13 +6,7 @@ import { ApiError } from '../errors.js';
 
 /** The request bodies openapi.yaml declares are JSON; +json types are JSON too. */
 const JSON_TYPES = ['application/json', 'application/*+json'];
-/**
- * Read as JSON text too: jQuery's `$.post(url, JSON.stringify(...))` (ChitChat's own browser client) sends
- * a JSON string as application/x-www-form-urlencoded, and a bare `fetch` with a string body as text/plain.
- * A form body that is not JSON is read as form fields, as openapi.yaml declares it.
- */
 const FORM = 'application/x-www-form-urlencoded';
-const TEXT_TYPES = ['text/plain', FORM];
 
 export interface ReadBody {
   /** undefined without a body; a string when it is not JSON (validation then answers 103, after authorization). */
@@ -35,10 +29,17 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** The body readers of one server, bounded by `limit` bytes; their failures are thrown as body-parser makes them. */
-export function bodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
+/**
+ * The body readers of one server, bounded by `limit` bytes; their failures are thrown as body-parser makes them.
+ * `textTypes` (the contract's x-json-text-media-types) are read as JSON text too: jQuery's
+ * `$.post(url, JSON.stringify(...))` (ChitChat's own browser client) sends a JSON string as
+ * application/x-www-form-urlencoded, and a bare `fetch` with a string body as text/plain. A form body that
+ * is not JSON is read as form fields.
+ */
+export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
+  const jsonTextTypes = [...textTypes];
   const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false });
-  const readText = bodyParser.text({ limit, type: TEXT_TYPES, inflate: false, defaultCharset: 'utf-8' });
+  const readText = bodyParser.text({ limit, type: jsonTextTypes, inflate: false, defaultCharset: 'utf-8' });
 
   return async (req, res) => {
     if (!hasBody(req)) return { body: undefined, headers: req.headers };
@@ -54,7 +55,7 @@ export function bodyReader(limit: number): (req: IncomingMessage, res: ServerRes
         return { body: failure.body ?? '', headers: req.headers };
       }
     }
-    if (!typeIs(req, TEXT_TYPES)) throw new ApiError(604, 'Content-Type');
+    if (!typeIs(req, jsonTextTypes)) throw new ApiError(604, 'Content-Type');
     await runMiddleware(readText, req, res);
     const text = String((req as { body?: unknown }).body ?? '');
     return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };

@@ -339,16 +339,6 @@ export interface components {
             updatedAt: string;
             users: components["schemas"]["RoomUser"][];
         };
-        /**
-         * @description A JSON text sent as application/x-www-form-urlencoded without encoding it, as jQuery's
-         *     `$.post(url, JSON.stringify(...))` does: read as a form, it is one field whose name is the JSON text and
-         *     whose value is empty. The server reads the JSON text; its content follows the JSON schema of the body.
-         *     Tools that read such a body as a form (a mock, a proxy) split it wherever the JSON has `&` or `=`; the
-         *     server does not.
-         */
-        JsonTextAsFormField: {
-            [key: string]: "";
-        };
         /** @description Unknown properties are ignored, as ChitChat did. */
         RoomCreate: {
             title: components["schemas"]["Title"];
@@ -662,16 +652,17 @@ export interface operations {
             cookie?: never;
         };
         /**
-         * @description JSON (`application/json`). The same JSON text is also read from `text/plain` and
-         *     `application/x-www-form-urlencoded` bodies: a bare `fetch` with a string body sends the first, and
-         *     jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client does, the second. A
-         *     form-urlencoded body that is not JSON is read as form fields. Any other media type: 415 (604).
+         * @description JSON (`application/json`). For ChitChat's clients the server also reads the same JSON text from
+         *     the media types `x-json-text-media-types` lists: a bare `fetch` with a string body sends
+         *     `text/plain`, and jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client
+         *     does, `application/x-www-form-urlencoded`. A form-urlencoded body that is not JSON is read as form
+         *     fields. Any other media type: 415 (604). Those media types are left out of `content` on purpose:
+         *     what they carry is this JSON, and code generators would otherwise offer them as other ways to
+         *     send it.
          */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomCreate"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomCreate"] | components["schemas"]["JsonTextAsFormField"];
-                "text/plain": string;
             };
         };
         responses: {
@@ -732,16 +723,17 @@ export interface operations {
             cookie?: never;
         };
         /**
-         * @description JSON (`application/json`). The same JSON text is also read from `text/plain` and
-         *     `application/x-www-form-urlencoded` bodies: a bare `fetch` with a string body sends the first, and
-         *     jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client does, the second. A
-         *     form-urlencoded body that is not JSON is read as form fields. Any other media type: 415 (604).
+         * @description JSON (`application/json`). For ChitChat's clients the server also reads the same JSON text from
+         *     the media types `x-json-text-media-types` lists: a bare `fetch` with a string body sends
+         *     `text/plain`, and jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client
+         *     does, `application/x-www-form-urlencoded`. A form-urlencoded body that is not JSON is read as form
+         *     fields. Any other media type: 415 (604). Those media types are left out of `content` on purpose:
+         *     what they carry is this JSON, and code generators would otherwise offer them as other ways to
+         *     send it.
          */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomUpdate"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomUpdate"] | components["schemas"]["JsonTextAsFormField"];
-                "text/plain": string;
             };
         };
         responses: {
@@ -841,16 +833,17 @@ export interface operations {
             cookie?: never;
         };
         /**
-         * @description JSON (`application/json`). The same JSON text is also read from `text/plain` and
-         *     `application/x-www-form-urlencoded` bodies: a bare `fetch` with a string body sends the first, and
-         *     jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client does, the second. A
-         *     form-urlencoded body that is not JSON is read as form fields. Any other media type: 415 (604).
+         * @description JSON (`application/json`). For ChitChat's clients the server also reads the same JSON text from
+         *     the media types `x-json-text-media-types` lists: a bare `fetch` with a string body sends
+         *     `text/plain`, and jQuery's `$.post(url, JSON.stringify(...))`, as ChitChat's own browser client
+         *     does, `application/x-www-form-urlencoded`. A form-urlencoded body that is not JSON is read as form
+         *     fields. Any other media type: 415 (604). Those media types are left out of `content` on purpose:
+         *     what they carry is this JSON, and code generators would otherwise offer them as other ways to
+         *     send it.
          */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TokenRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"] | components["schemas"]["JsonTextAsFormField"];
-                "text/plain": string;
             };
         };
         responses: {

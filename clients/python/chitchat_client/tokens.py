@@ -1,0 +1,96 @@
+"""Room tokens kept by room id and attached to every call on that room, as the TypeScript SDK does."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Generator
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+
+# The room segment of a path under /chats/{roomId}, wherever the base URL puts the API.
+_ROOM_PATH = re.compile(r"/chats/([^/]+)(/.*)?$")
+_ID = re.compile(r"[0-9]{1,15}")
+
+
+def title_key(title: str) -> str:
+    """Titles compare as the server compares them: case-insensitively, after Unicode NFKC normalisation."""
+    return unicodedata.normalize("NFKC", title).lower()
+
+
+def _is_id(room: str | int) -> bool:
+    return isinstance(room, int) or _ID.fullmatch(room) is not None
+
+
+class RoomTokens(httpx.Auth):
+    """
+    An httpx auth flow that sends the token of the room a request names (by id or title) as a Bearer
+    token, and learns from the responses: which id a title has (a room, a page of rooms, a token),
+    and the tokens issued or renewed. It works for the generated functions, synchronous and asyncio.
+    """
+
+    requires_response_body = True
+
+    def __init__(self) -> None:
+        self._tokens: dict[int, str] = {}
+        self._ids: dict[str, int] = {}
+        # Tokens set for a title whose id is not known yet.
+        self._by_title: dict[str, str] = {}
+
+    def set(self, room: str | int, token: str) -> None:
+        room_id = self._id_of(room)
+        if room_id is None:
+            self._by_title[title_key(str(room))] = token
+        else:
+            self._tokens[room_id] = token
+
+    def forget(self, room: str | int) -> None:
+        room_id = self._id_of(room)
+        if room_id is not None:
+            self._tokens.pop(room_id, None)
+        self._by_title.pop(title_key(str(room)), None)
+
+    def token_for(self, room: str | int) -> str | None:
+        room_id = self._id_of(room)
+        if room_id is None:
+            return self._by_title.get(title_key(str(room)))
+        return self._tokens.get(room_id)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        match = _ROOM_PATH.search(request.url.path)
+        room = unquote(match.group(1)) if match else None
+        token = self.token_for(room) if room is not None else None
+        if token is not None and "Authorization" not in request.headers:
+            request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        self._learn(room, match.group(2) if match else None, response)
+
+    def _id_of(self, room: str | int) -> int | None:
+        return int(room) if _is_id(room) else self._ids.get(title_key(str(room)))
+
+    def _remember_title(self, title: str, room_id: int) -> None:
+        key = title_key(title)
+        self._ids[key] = room_id
+        pending = self._by_title.pop(key, None)
+        if pending is not None and room_id not in self._tokens:
+            self._tokens[room_id] = pending
+
+    def _learn(self, room: str | None, rest: str | None, response: httpx.Response) -> None:
+        if not response.is_success or "json" not in response.headers.get("content-type", ""):
+            return
+        body: Any = response.json()
+        if not isinstance(body, dict):
+            return
+        rooms = body.get("rooms")
+        for named in [body, *(rooms if isinstance(rooms, list) else [])]:
+            if isinstance(named, dict) and isinstance(named.get("id"), int) and isinstance(named.get("title"), str):
+                self._remember_title(named["title"], named["id"])
+        room_id = body.get("room_id", body.get("id"))
+        if room is not None and not _is_id(room) and isinstance(room_id, int):
+            self._remember_title(room, room_id)
+        # Issued (201) and renewed tokens replace the one kept for their room.
+        token = body.get("token")
+        if rest in ("/token", "/token/renew") and isinstance(token, str) and isinstance(body.get("room_id"), int):
+            self._tokens[body["room_id"]] = token
