@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { configureAjv } from '../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../src/contract/backend.js';
 import { parseChatContract } from '../src/contract/chat.js';
-import { loadContract, projectRoot } from '../src/contract/document.js';
+import { loadContract, projectRoot, readJsonTextMediaTypes } from '../src/contract/document.js';
 import { loadAsyncApiDocument } from './support/asyncapi.js';
 
 /** The documents are consistent with themselves: examples match schemas, error examples match the catalog. */
@@ -159,5 +159,22 @@ describe('asyncapi.yaml', () => {
     const broken = join(dir, 'asyncapi.yaml');
     writeFileSync(broken, 'asyncapi: 3.1.0\ninfo:\n  title: broken\nchannels:\n  room:\n    address: 42\n');
     await expect(parseChatContract(broken)).rejects.toThrow(/asyncapi.yaml is not a valid AsyncAPI document: .+/);
+  });
+});
+
+describe('x-json-text-media-types', () => {
+  const withBodies = (...lists: unknown[]) =>
+    ({ paths: Object.fromEntries(lists.map((list, i) => [`/p${i}`, { post: { requestBody: list === undefined ? {} : { 'x-json-text-media-types': list } } }])) }) as never;
+
+  it('is the one list every request body of openapi.yaml gives', () => {
+    expect(loadContract().jsonTextMediaTypes).toEqual(['application/x-www-form-urlencoded', 'text/plain']);
+  });
+
+  it.each([
+    ['a body without the list', [undefined]],
+    ['an empty list, which would read any media type as JSON text', [[]]],
+    ['lists that differ, while the body is read before routing', [['text/plain'], ['text/plain', 'application/x-www-form-urlencoded']]],
+  ])('refuses %s', (_name, lists) => {
+    expect(() => readJsonTextMediaTypes(withBodies(...lists))).toThrow(/x-json-text-media-types/);
   });
 });

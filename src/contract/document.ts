@@ -48,15 +48,26 @@ function readCatalog(doc: OpenAPIV3_1.Document): Map<ErrorCode, CatalogEntry> {
   return catalog;
 }
 
-function readJsonTextMediaTypes(doc: OpenAPIV3_1.Document): string[] {
-  const types = new Set<string>();
-  for (const path of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(path ?? {})) {
-      const body = (operation as { requestBody?: { 'x-json-text-media-types'?: string[] } }).requestBody;
-      for (const type of body?.['x-json-text-media-types'] ?? []) types.add(type);
+/**
+ * The bodies are read before routing, so one list serves every operation: each request body must give the
+ * same non-empty list (an empty one would make the body reader take any media type as JSON text).
+ */
+export function readJsonTextMediaTypes(doc: OpenAPIV3_1.Document): string[] {
+  const lists = new Map<string, string>();
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item ?? {})) {
+      const body = (operation as { requestBody?: { 'x-json-text-media-types'?: unknown } } | undefined)?.requestBody;
+      if (!body) continue;
+      const list = body['x-json-text-media-types'];
+      if (!Array.isArray(list) || !list.length || !list.every((type) => typeof type === 'string' && type.includes('/'))) {
+        throw new Error(`openapi: ${method.toUpperCase()} ${path}: the request body needs x-json-text-media-types, a non-empty list of media types`);
+      }
+      lists.set(`${method.toUpperCase()} ${path}`, JSON.stringify([...list].map((type: string) => type.toLowerCase()).sort()));
     }
   }
-  return [...types];
+  const distinct = new Set(lists.values());
+  if (distinct.size !== 1) throw new Error(`openapi: the request bodies' x-json-text-media-types differ or are missing: ${JSON.stringify(Object.fromEntries(lists))}`);
+  return JSON.parse([...distinct][0]!) as string[];
 }
 
 let cached: Contract | undefined;

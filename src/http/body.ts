@@ -37,6 +37,7 @@ function hasBody(req: IncomingMessage): boolean {
  * is not JSON is read as form fields.
  */
 export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
+  // type-is takes an empty list as any type: an empty one must read nothing as JSON text.
   const jsonTextTypes = [...textTypes];
   const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false });
   const readText = bodyParser.text({ limit, type: jsonTextTypes, inflate: false, defaultCharset: 'utf-8' });
@@ -55,7 +56,7 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
         return { body: failure.body ?? '', headers: req.headers };
       }
     }
-    if (!typeIs(req, jsonTextTypes)) throw new ApiError(604, 'Content-Type');
+    if (!jsonTextTypes.length || !typeIs(req, jsonTextTypes)) throw new ApiError(604, 'Content-Type');
     await runMiddleware(readText, req, res);
     const text = String((req as { body?: unknown }).body ?? '');
     return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };

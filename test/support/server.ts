@@ -80,7 +80,7 @@ export async function startTestServer(overrides: TestConfig = {}, options: ChitC
 
 async function checkedFetch(url: string, method: string, init: RequestInit): Promise<Response> {
   const response = await fetch(url, { ...init, method });
-  await assertMatchesContract(method, url, response);
+  await assertMatchesContract(method, url, response, new Headers(init.headers).get('content-type') ?? undefined);
   return response;
 }
 

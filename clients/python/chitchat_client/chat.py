@@ -9,7 +9,7 @@ from typing import Literal, Self, cast, overload
 from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
 from .frames import ClientEvent, ErrorEvent, JoinedEvent, JoinRequest, LeftEvent, SaidEvent, SendRequest, ServerEvent
@@ -22,7 +22,7 @@ class ChatRefusedError(Exception):
     """
     The server refused to open the chat socket: `status` and `code` are those of the REST API's error
     body (404 and 101 for an unknown room, 403 and 403 for a missing or expired token, 401 and 401 for one
-    of another room).
+    of another room); status 0 and no code when the socket could not be opened at all.
     """
 
     def __init__(self, room: str | int, status: int, body: ErrorResponse | None) -> None:
@@ -66,6 +66,8 @@ class ChatConnection:
             socket = await connect(chat_url(base_url, room), subprotocols=[Subprotocol(token)] if token else None)
         except InvalidStatus as refusal:
             raise ChatRefusedError(room, refusal.response.status_code, _error_body(refusal.response.body)) from None
+        except (OSError, InvalidHandshake, TimeoutError) as failure:
+            raise ChatRefusedError(room, 0, None) from failure
         return cls(socket)
 
     @property
@@ -94,7 +96,11 @@ class ChatConnection:
         """Every frame the server sends, until the socket closes."""
         try:
             async for data in self._socket:
-                yield cast(ServerEvent, json.loads(data))
+                try:
+                    event = json.loads(data)
+                except ValueError:
+                    continue  # not a frame of asyncapi.yaml's; nothing to hand over
+                yield cast(ServerEvent, event)
         except ConnectionClosed:
             return
 
@@ -107,7 +113,10 @@ class ChatConnection:
     @overload
     async def next(self, event_type: Literal["error"]) -> ErrorEvent: ...
     async def next(self, event_type: str) -> ServerEvent:
-        """The next event of this type; events of other types before it are passed over."""
+        """
+        The next event of this type. Events of other types that come first are passed over, `error`
+        events too: read `events()` to see every one.
+        """
         async for event in self.events():
             if event["event_type"] == event_type:
                 return event

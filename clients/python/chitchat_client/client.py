@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
+from attrs import define, field
 
 from .errors import ChitChatError, unwrap
 from .generated.api.tokens import issue_token, renew_token
@@ -29,6 +30,39 @@ def _token_of(response: Response[ErrorResponse | StatusOk | TokenResponse]) -> T
     raise AssertionError("unreachable")
 
 
+@define
+class RoomTokenClient(AuthenticatedClient):
+    """
+    The generated AuthenticatedClient, but the token it sends is the one `room_tokens` keeps for the room a
+    call names, not one fixed token (its `token` is unused). Its copies (`with_headers`, `with_timeout`,
+    `with_cookies`) share the same `room_tokens`.
+    """
+
+    token: str = field(default="", kw_only=True)
+    room_tokens: RoomTokens = field(factory=RoomTokens, kw_only=True)
+
+    def get_httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(auth=self.room_tokens, **self._httpx_settings())
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(auth=self.room_tokens, **self._httpx_settings())
+        return self._async_client
+
+    def _httpx_settings(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
+
+
 class ChitChat:
     """
     `api` is what every generated function takes as `client`:
@@ -37,17 +71,14 @@ class ChitChat:
         room = unwrap(get_room.sync_detailed("1", client=chat.api))
 
     Calls on a room carry the token `tokens` keeps for it: set by `authorize`, by any token issued or
-    renewed through `api`, or by hand with `tokens.set(room, token)`.
+    renewed through `api`, or by hand with `tokens.set(room, token)`. An Authorization header set on a
+    call's client (`api.with_headers`) goes instead.
     """
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.tokens = RoomTokens()
-        # The generated AuthenticatedClient sends one fixed token; its httpx clients are replaced by ones
-        # that send each room's own token instead.
-        self.api = AuthenticatedClient(base_url=self.base_url, token="")
-        self.api.set_httpx_client(httpx.Client(base_url=self.base_url, timeout=timeout, auth=self.tokens))
-        self.api.set_async_httpx_client(httpx.AsyncClient(base_url=self.base_url, timeout=timeout, auth=self.tokens))
+        self.tokens = RoomTokens(self.base_url)
+        self.api = RoomTokenClient(base_url=self.base_url, timeout=httpx.Timeout(timeout), room_tokens=self.tokens)
 
     def authorize(self, room: str | int, secret: str, name: str) -> TokenResponse | None:
         """A token for `name` in a private or hidden room, kept for later calls; None for a public room."""
@@ -77,6 +108,8 @@ class ChitChat:
         self.api.get_httpx_client().close()
 
     async def aclose(self) -> None:
+        """Closes both HTTP clients, for code that used the `asyncio` functions."""
+        self.close()
         await self.api.get_async_httpx_client().aclose()
 
     def __enter__(self) -> Self:

@@ -10,8 +10,8 @@ from urllib.parse import unquote
 
 import httpx
 
-# The room segment of a path under /chats/{roomId}, wherever the base URL puts the API.
-_ROOM_PATH = re.compile(r"/chats/([^/]+)(/.*)?$")
+# The room segment of a path under /chats/{roomId}, below the base URL's path, still percent-encoded.
+_ROOM_PATH = re.compile(r"^/chats/([^/]+)(/.*)?$")
 _ID = re.compile(r"[0-9]{1,15}")
 
 
@@ -33,7 +33,9 @@ class RoomTokens(httpx.Auth):
 
     requires_response_body = True
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str = "") -> None:
+        # The API's paths start after the base URL's own path (http://host/api -> /api).
+        self._prefix = httpx.URL(base_url).raw_path.decode("ascii").rstrip("/")
         self._tokens: dict[int, str] = {}
         self._ids: dict[str, int] = {}
         # Tokens set for a title whose id is not known yet.
@@ -59,13 +61,20 @@ class RoomTokens(httpx.Auth):
         return self._tokens.get(room_id)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        match = _ROOM_PATH.search(request.url.path)
-        room = unquote(match.group(1)) if match else None
+        room, rest = self._room_of(request)
         token = self.token_for(room) if room is not None else None
         if token is not None and "Authorization" not in request.headers:
             request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        self._learn(room, match.group(2) if match else None, response)
+        self._learn(room, rest, response)
+
+    def _room_of(self, request: httpx.Request) -> tuple[str | None, str | None]:
+        """The room a request names and the path after it. Read from the raw path: a title may hold `/` or `%`."""
+        path = request.url.raw_path.decode("ascii").split("?", 1)[0]
+        if not path.startswith(self._prefix):
+            return None, None
+        match = _ROOM_PATH.match(path[len(self._prefix) :])
+        return (unquote(match.group(1)), match.group(2)) if match else (None, None)
 
     def _id_of(self, room: str | int) -> int | None:
         return int(room) if _is_id(room) else self._ids.get(title_key(str(room)))

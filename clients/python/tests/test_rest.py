@@ -9,7 +9,7 @@ import yaml  # type: ignore[import-untyped]
 
 from chitchat_client import ChitChat, ChitChatError, unwrap
 from chitchat_client.generated.api.rooms import create_room, get_room, list_messages, list_rooms, update_room
-from chitchat_client.generated.api.tokens import issue_token
+from chitchat_client.generated.api.tokens import issue_token, renew_token
 from chitchat_client.generated.models import (
     ErrorResponse,
     Room,
@@ -94,13 +94,41 @@ def test_keeps_the_token_of_a_private_room_for_later_calls(chat: ChitChat) -> No
     assert unwrap(get_room.sync_detailed(str(room.id), client=chat.api)).title == renamed.title
 
     renewed = chat.renew(room.id)
-    # Within the same second the new token may equal the old one (same claims); what matters is that it is kept.
     assert renewed is not None and renewed.room_id == room.id
     assert chat.tokens.token_for(room.id) == renewed.token
 
 
+def test_keeps_a_renewed_token_that_it_did_not_have(base_url: str, chat: ChitChat) -> None:
+    room = create_private(chat, unique("Renewed"))
+    token = chat.authorize(room.id, "correct horse", "ada")
+    assert token is not None
+    with ChitChat(base_url) as other:
+        assert other.tokens.token_for(room.id) is None
+        # The token goes by hand here, so that what `other` keeps afterwards can only come from the renewal.
+        with other.api.with_headers({"Authorization": f"Bearer {token.token}"}) as renewer:
+            response = renew_token.sync_detailed(str(room.id), client=renewer)
+        assert isinstance(response.parsed, TokenResponse)
+        assert other.tokens.token_for(room.id) == response.parsed.token
+
+
+def test_titles_with_slashes_percents_and_compatibility_characters(chat: ChitChat) -> None:
+    title = unique("Ｃafé a/b 100%25")
+    room = create_private(chat, title)
+    # By title only: the token is kept for the id the server answers with.
+    token = chat.authorize(title, "correct horse", "ada")
+    assert token is not None and token.room_id == room.id
+    assert chat.tokens.token_for(room.id) == token.token
+    # The server folds titles with NFKC and lower case; so does the SDK.
+    folded = title.replace("Ｃ", "c").upper()
+    assert unwrap(list_messages.sync_detailed(folded, client=chat.api)).messages == []
+
+
 def test_remembers_tokens_issued_through_the_generated_function(chat: ChitChat) -> None:
-    room = create_private(chat, unique("Hidden"))
+    room = unwrap(
+        create_room.sync_detailed(
+            client=chat.api, body=RoomCreate(title=unique("Hidden"), visibility="hidden", password="correct horse")
+        )
+    )
     issued = issue_token.sync_detailed(
         str(room.id), client=chat.api, body=TokenRequest(secret="correct horse", name="bob")
     )
