@@ -17,6 +17,8 @@ export default defineConfig({
       ...(process.env.BROWSER_TESTS ? [] : ['test/browser/**']),
       // The packed SDK in a scratch project, in `make test-sdk`.
       ...(process.env.SDK_PACKAGE_TESTS ? [] : ['test/sdk-package/**']),
+      // The packed server with the express example in a scratch project, in `make test-package`.
+      ...(process.env.SERVER_PACKAGE_TESTS ? [] : ['test/server-package/**']),
       // The breaking-change gate's own test, in `make contract-diff`, which builds oasdiff.
       ...(process.env.OASDIFF ? [] : ['test/contract/**']),
     ],

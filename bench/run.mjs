@@ -211,28 +211,49 @@ const summary = (r) => ({
   errors: r.errors,
 });
 
+/** The HTTP stacks, alternated run by run on the same routes; `prefix` is where each has the API. */
+const HTTP_STACKS = {
+  server: { start: () => fullServer(), prefix: '' },
+  expressMount: { start: () => startProcess(() => ['bench/servers/express-mount.mjs'], '/chat/chats/1/ws'), prefix: '/chat' },
+  expressValidator: { start: () => startProcess((port) => ['bench/servers/express-validator.mjs', String(port)], '/'), prefix: '' },
+  baseline: { start: () => bareHttp(), prefix: '' },
+};
+
 async function httpBench() {
   const results = {};
-  const full = await fullServer();
-  const bare = await bareHttp();
-  const idle = () => waitIdle([full.pid, bare.pid]);
+  const running = {};
+  for (const [kind, stack] of Object.entries(HTTP_STACKS)) running[kind] = await stack.start();
+  const full = running.server;
+  const idle = () => waitIdle(Object.values(running).map((x) => x.pid));
+  const url = (kind, path) => `${running[kind].url}${HTTP_STACKS[kind].prefix}${path}`;
   try {
     for (const [name, path] of [['getRoom', '/chats/1'], ['listRooms', '/chats']]) {
-      const ours = [];
-      const base = [];
-      await cannon(full.url + path, { duration: WARMUP_SECONDS });
-      await cannon(bare.url + path, { duration: WARMUP_SECONDS });
+      const runs = Object.fromEntries(Object.keys(HTTP_STACKS).map((kind) => [kind, []]));
+      for (const kind of Object.keys(HTTP_STACKS)) await cannon(url(kind, path), { duration: WARMUP_SECONDS });
       for (let i = 0; i < ROUNDS; i++) {
-        await idle();
-        ours.push(summary(await cannon(full.url + path)));
-        await idle();
-        base.push(summary(await cannon(bare.url + path)));
+        for (const kind of Object.keys(HTTP_STACKS)) {
+          await idle();
+          runs[kind].push(summary(await cannon(url(kind, path))));
+        }
       }
-      const o = ours.sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
-      const b = base.sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
-      results[name] = { server: o, baseline: b, ratio: round(o.requestsPerSecond / b.requestsPerSecond, 3) };
+      const middle = (kind) => runs[kind].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
+      const [o, mount, peer, b] = ['server', 'expressMount', 'expressValidator', 'baseline'].map(middle);
+      results[name] = {
+        server: o,
+        baseline: b,
+        ratio: round(o.requestsPerSecond / b.requestsPerSecond, 3),
+        expressMount: mount,
+        expressValidator: peer,
+        mountVsStandalone: round(mount.requestsPerSecond / o.requestsPerSecond, 3),
+        mountVsExpressValidator: round(mount.requestsPerSecond / peer.requestsPerSecond, 3),
+      };
       log(name, JSON.stringify(results[name]));
     }
+    // The stacks below need only the server.
+    await Promise.all(['expressMount', 'expressValidator', 'baseline'].map((kind) => running[kind].stop()));
+    delete running.expressMount;
+    delete running.expressValidator;
+    delete running.baseline;
     let n = 0;
     await idle();
     results.createRoom = {
@@ -257,8 +278,7 @@ async function httpBench() {
     results.issueToken = { server: summary(tokens), bcryptCost: 10 };
     results.getRoomDuringIssueToken = { alone, during: summary(during), note: 'getRoom (2 connections) while issueToken (10 connections) runs' };
   } finally {
-    await full.stop();
-    await bare.stop();
+    await Promise.all(Object.values(running).map((x) => x.stop()));
   }
   return results;
 }
@@ -495,6 +515,13 @@ function render(r) {
       `| createRoom | ${http.createRoom.server.requestsPerSecond} | ${http.createRoom.server.p50Ms} / ${http.createRoom.server.p99Ms} | ${http.createRoom.server.errors} / ${http.createRoom.server.non2xx} | | |`,
       `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | |`,
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | |`,
+      '',
+      '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
+      '|---|---|---|---|---|---|---|---|',
+      ...['getRoom', 'listRooms'].map((k) => {
+        const x = http[k];
+        return `| ${k} | ${x.server.requestsPerSecond} | ${x.expressMount.requestsPerSecond} | ${x.expressMount.p50Ms} / ${x.expressMount.p99Ms} | ${x.expressMount.errors} / ${x.expressMount.non2xx} | ${x.expressValidator.requestsPerSecond} | ${x.mountVsStandalone} | ${x.mountVsExpressValidator} |`;
+      }),
     );
   }
   if (fanout) {

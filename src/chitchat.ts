@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Passwords } from './auth/passwords.js';
 import { RoomTokens } from './auth/tokens.js';
+import { channelPath } from './chat/handshake.js';
 import { ChatService } from './chat/service.js';
 import { ChatSessions } from './chat/session.js';
 import { loadChatContract } from './contract/chat.js';
@@ -26,8 +27,12 @@ export interface ChitChatOptions {
 export interface ChitChat {
   /** Node's request listener: the REST API, the documents and the docs pages. */
   handler: RequestListener;
-  /** For the host server's 'upgrade' event: WebSocket upgrades to the chat channel, admitted or refused. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * For the host server's 'upgrade' event. An upgrade to the chat channel (below the base path) is
+   * claimed, then admitted or refused, and true is returned; any other is left alone for the host's own
+   * endpoints, and false is returned.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Resolves once the store and the engines answer and the default room exists. */
   ready: Promise<void>;
   /** Says goodbye to every chat socket (1001), then closes the engines and the store. */
@@ -66,6 +71,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     instanceId,
     trustProxy: config.trustProxy,
     startedAt: Date.now(),
+    basePath: config.basePath,
   });
   const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs });
   const sessions = new ChatSessions({
@@ -104,7 +110,12 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
 
   return {
     handler: app,
-    handleUpgrade: (req, socket, head) => void sessions.handleUpgrade(req, socket, head),
+    handleUpgrade(req, socket, head) {
+      const path = channelPath(req.url, config.basePath);
+      if (path === null) return false;
+      void sessions.handleUpgrade(req, socket, head, path);
+      return true;
+    },
     ready,
     contract,
     engines,

@@ -15,6 +15,12 @@ export interface Config {
   writeTimeoutSeconds: number;
   /** ChitChat's Static: a directory served under /static/, or empty for none. */
   staticDir: string;
+  /**
+   * Where the service sits in the host's URL space ('' at the root, '/chat' when mounted under /chat):
+   * every path the service writes (Location, the documents' servers, the docs and chat pages) starts
+   * with it, and its upgrade paths are under it.
+   */
+  basePath: string;
   secretKey: string;
   usingDevelopmentSecret: boolean;
   production: boolean;
@@ -57,6 +63,12 @@ interface ConfigFile {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Segments of unreserved URL characters, each after a slash: the base path is written as it is into
+ * URLs, HTML and scripts, and express reads `:` and `(` in a mount path as route syntax.
+ */
+const BASE_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~-]+)*$/;
 
 function readConfigFile(path: string): ConfigFile {
   if (!existsSync(path)) return {};
@@ -114,6 +126,7 @@ export function loadConfig(
     readTimeoutSeconds: seconds(file, 'ReadTimeout', 10),
     writeTimeoutSeconds: seconds(file, 'WriteTimeout', 600),
     staticDir: file.Static ?? '',
+    basePath: merged.BASE_PATH ?? '',
     secretKey,
     usingDevelopmentSecret: secretKey === DEVELOPMENT_SECRET,
     production,
@@ -151,6 +164,9 @@ export function loadConfig(
       'REDIS_URL is set without MONGODB_URI: several instances would each keep their own rooms in memory. ' +
         'Set MONGODB_URI to the MongoDB they share, or unset REDIS_URL to run one instance on the embedded store.',
     );
+  }
+  if (!BASE_PATH.test(config.basePath)) {
+    throw new ConfigError(`BASE_PATH must be empty or a path such as /chat (no trailing slash, no query), got "${config.basePath}"`);
   }
   if (config.secretKey.length < 24) {
     throw new ConfigError('SECRET_KEY must be at least 24 characters');

@@ -1,10 +1,11 @@
-import { createServer, ServerResponse, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createChitChat, type ChitChat, type ChitChatOptions } from './chitchat.js';
 import type { Config } from './config.js';
 import type { ErrorCode } from './contract/document.js';
 import { errorResponseText } from './contract/error-body.js';
 import { ApiError } from './errors.js';
+import { belowBasePath, declineUpgrade } from './http/mount.js';
 import { createLogger } from './logger.js';
 
 export interface RunningServer {
@@ -27,16 +28,18 @@ const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606
 export async function listen(config: Config, options: ChitChatOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const chitchat = await createChitChat(config, { ...options, logger });
-  const { handler, contract } = chitchat;
+  const { contract } = chitchat;
+  const handler = belowBasePath(config.basePath, chitchat.handler, contract);
   const server = createServer(handler);
   server.on('upgrade', (req, socket, head) => {
-    if (req.headers.upgrade?.toLowerCase() === 'websocket') return chitchat.handleUpgrade(req, socket, head);
-    // Another protocol (curl --http2 offers h2c over http://): decline it and answer the request over HTTP/1.1.
-    const res = new ServerResponse(req);
-    res.assignSocket(socket as Socket);
-    res.shouldKeepAlive = false;
-    res.once('finish', () => socket.end());
-    handler(req, res);
+    if (req.headers.upgrade?.toLowerCase() === 'websocket') {
+      if (chitchat.handleUpgrade(req, socket, head)) return;
+      // Nobody else listens here: an upgrade that is not to the chat channel is refused as an unknown path.
+      socket.on('error', () => socket.destroy());
+      socket.end(errorResponseText(contract, new ApiError(601)));
+      return;
+    }
+    declineUpgrade(req, socket, handler);
   });
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);

@@ -63,6 +63,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...secret, TRUST_PROXY: 'not-an-address' }, {}, dirWith({}))).toThrow(/TRUST_PROXY/);
   });
 
+  it('takes BASE_PATH as a path without a trailing slash, and refuses anything else', () => {
+    const secret = { SECRET_KEY: 'a-secret-of-sufficient-length' };
+    expect(loadConfig(secret, {}, dirWith({})).basePath).toBe('');
+    for (const good of ['/chat', '/api/v1', '/a.b~c']) expect(loadConfig({ ...secret, BASE_PATH: good }, {}, dirWith({})).basePath).toBe(good);
+    for (const bad of ['chat', '/chat/', '/', '/a b', '/chat?x=1', '/..', '/a/./b', '//x', "/it's", '/api:v1', '/(x)', '/a%20b']) {
+      expect(() => loadConfig({ ...secret, BASE_PATH: bad }, {}, dirWith({})), bad).toThrow(/BASE_PATH/);
+    }
+    expect(() => loadConfig(secret, { basePath: '/trailing/' }, dirWith({}))).toThrow(/BASE_PATH/);
+  });
+
   it('reads a Go-style Address without host as every interface, as ChitChat did', () => {
     expect(loadConfig({}, {}, dirWith({ 'config.json': '{"Address":":9090"}' }))).toMatchObject({ host: '0.0.0.0', port: 9090 });
   });

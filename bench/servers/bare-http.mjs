@@ -1,19 +1,11 @@
 // Baseline: a bare Node http server answering the same JSON on the same routes, to show what the
 // framework, routing and validation cost. Usage: node bare-http.mjs <port>
 import { createServer } from 'node:http';
+import { room, roomPage } from './room.mjs';
 
-const room = {
-  id: 1,
-  title: 'Public Chat',
-  description: 'This is the default chat, available to everyone!',
-  visibility: 'public',
-  createdAt: new Date().toISOString(),
-  updatedAt: new Date().toISOString(),
-  users: [],
-};
 createServer((req, res) => {
   const path = req.url.split('?')[0];
-  const body = path === '/chats/1' ? room : path === '/chats' ? { rooms: [room], next_cursor: null } : null;
+  const body = path === '/chats/1' ? room : path === '/chats' ? roomPage : null;
   if (!body) {
     res.writeHead(404).end();
     return;

@@ -1,11 +1,23 @@
 import type { IncomingMessage } from 'node:http';
 import { bearerToken, type RoomClaims, type RoomTokens } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
+import { splitUrl } from '../http/mount.js';
 import { needsToken } from '../rooms/access.js';
 import type { StoredRoom } from '../store/store.js';
 
 /** asyncapi.yaml's channel address, /chats/{roomId}/ws. */
 const CHANNEL = /^\/chats\/([^/]+)\/ws\/?$/;
+
+/**
+ * An upgrade request's path below the base path when it is the chat channel's, else null: upgrades to
+ * other paths are the host's (its own WebSocket endpoints), not the chat's.
+ */
+export function channelPath(url: string | undefined, basePath: string): string | null {
+  const { path } = splitUrl(url ?? '');
+  if (!path.startsWith(basePath)) return null;
+  const below = path.slice(basePath.length);
+  return CHANNEL.test(below) ? below : null;
+}
 
 /** The roomId of an upgrade request's path; 601 for another path, 101 for a segment that is not UTF-8. */
 export function roomIdOf(url: string | undefined): string {

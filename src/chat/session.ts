@@ -105,14 +105,17 @@ export class ChatSessions {
     }
   }
 
-  /** The 'upgrade' listener for WebSocket upgrades: admits the socket or answers like the REST API. */
-  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  /**
+   * A WebSocket upgrade to the channel path `path` (below the base path): admits the socket or answers
+   * like the REST API.
+   */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): Promise<void> {
     socket.on('error', () => socket.destroy());
     // Shutting down: the client reconnects, to another instance.
     if (this.closing.signal.aborted) return void socket.destroy();
     let leaveRoom: (() => void) | undefined;
     try {
-      const room = await this.deps.rooms.resolve(roomIdOf(req.url));
+      const room = await this.deps.rooms.resolve(roomIdOf(path));
       const admission = admit(room, req, this.deps.tokens);
       const local = this.arrive(room.id);
       let settled = false;

@@ -11,10 +11,13 @@ const failed = (result: unknown): boolean => !result || (typeof result === 'obje
  * Routing and request validation do once, at start, what upstream does on every request (see
  * CompiledRouter and installRequestValidation), and handleRequest runs upstream's steps in upstream's
  * order without its extra parse of every request and its lodash and Promise machinery around security
- * (test/request-pipeline.test.ts runs both on the same requests).
+ * (test/request-pipeline.test.ts runs both on the same requests). It reaches into upstream's
+ * internals (handlers, validator.router, the steps' order), so package.json pins openapi-backend to one
+ * exact version; moving it is a change of its own, with that test run against the new version.
  */
 export class OpenAPI31Backend extends OpenAPIBackend {
   private readonly schemes = new Map<Operation, string[]>();
+  private compiled: CompiledRouter | undefined;
 
   override validateDefinition() {
     return this.document;
@@ -23,10 +26,15 @@ export class OpenAPI31Backend extends OpenAPIBackend {
   override async init() {
     await super.init();
     const router = new CompiledRouter({ definition: this.definition, apiRoot: this.apiRoot, ignoreTrailingSlashes: this.ignoreTrailingSlashes });
-    this.router = router;
+    this.router = this.compiled = router;
     this.validator.router = router;
     installRequestValidation(this.validator, router);
     return this;
+  }
+
+  /** Whether the document has this path (for any method); false before init. */
+  servesPath(path: string): boolean {
+    return this.compiled?.servesPath(path) ?? false;
   }
 
   override async handleRequest(req: Request, ...args: unknown[]): Promise<unknown> {

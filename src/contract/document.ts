@@ -24,12 +24,16 @@ export interface Contract {
   jsonTextMediaTypes: readonly string[];
 }
 
-/** The repository root, found from this file whether it runs from src/ or from dist/src/. */
+/**
+ * The package's root: the repository, or node_modules/chitchat-api where it is installed. It is the
+ * nearest folder above this file that holds the bundled generated/openapi.yaml, whether this runs from
+ * src/ or from dist/src/ (dist/generated holds compiled code only).
+ */
 export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'openapi.yaml')) || !existsSync(join(dir, 'generated'))) {
+  while (!existsSync(join(dir, 'generated', 'openapi.yaml'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the project root (openapi.yaml beside generated/)');
+    if (parent === dir) throw new Error('cannot find the package root (generated/openapi.yaml)');
     dir = parent;
   }
   return dir;

@@ -39,6 +39,10 @@ function compile(operation: Operation): Route {
  * document, query already an object (node:querystring), header names in lower case (Node's), no cookies
  * used by the API. A request with cookies, or an operation whose query parameters need upstream's special
  * decoding, takes upstream's path.
+ *
+ * It overrides upstream's internals (getOperations, normalizePath, parseRequest's result), which a minor
+ * release may change: package.json pins openapi-backend to one exact version, to be moved on purpose,
+ * with test/request-pipeline.test.ts run against the new one.
  */
 export class CompiledRouter extends OpenAPIRouter {
   private readonly operations: Operation[] = super.getOperations();
@@ -54,6 +58,12 @@ export class CompiledRouter extends OpenAPIRouter {
 
   override getOperations(): Operation[] {
     return this.operations;
+  }
+
+  /** Whether some operation has this path, whatever its method: a path that is not the API's belongs to the host. */
+  servesPath(path: string): boolean {
+    const relative = this.normalizePath(path);
+    return this.routes.some((route) => route.pattern.test(relative));
   }
 
   override matchOperation(req: Request): Operation | undefined;

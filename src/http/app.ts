@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { Context, OpenAPIBackend } from 'openapi-backend';
+import type { Context } from 'openapi-backend';
 import proxyaddr from 'proxy-addr';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
@@ -13,6 +13,7 @@ import { ApiError, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { needsToken } from '../rooms/access.js';
 import { bodyReader, runMiddleware } from './body.js';
+import { splitUrl } from './mount.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
 import { replyError } from './reply.js';
 import { roomTokenSecurityHandler, type RoomAccess } from './room-access.js';
@@ -23,7 +24,12 @@ export interface AppDeps extends HandlerDeps {
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
 }
 
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * Node's request listener, and connect-style middleware too: `req.url` is the path below the base
+ * path. Given `next`, a path the API does not have goes on to it untouched (body unread, no rate-limit
+ * point spent); without it, the API answers 601.
+ */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
@@ -35,7 +41,7 @@ const BODY_ERRORS: Record<string, ApiError> = {
 };
 
 /** Binds every operationId of the contract to its handler; validation and security come from the spec. */
-async function createApiBackend(deps: AppDeps): Promise<OpenAPIBackend> {
+async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
   const { contract } = deps;
   const api = new OpenAPI31Backend({
     definition: structuredClone(contract.openapi) as never,
@@ -113,8 +119,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const { path, query } = splitUrl(url);
 
     if (limiter && (path === '/chats' || path.startsWith('/chats/'))) {
       try {
@@ -145,7 +150,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
 
     await api.handleRequest(
       // HEAD is answered as GET without its body (Node drops it), as HTTP says.
-      { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(queryAt < 0 ? '' : url.slice(queryAt + 1)) as never, headers: headers as never, body: body as never },
+      { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(query.slice(1)) as never, headers: headers as never, body: body as never },
       req,
       res,
     );
@@ -168,7 +173,13 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     replyError(res, contract, error);
   }
 
-  return (req, res) => {
+  const servesPath = (url: string) => {
+    const { path } = splitUrl(url);
+    return api.servesPath(path) || (staticFiles !== null && path.startsWith('/static/'));
+  };
+
+  return (req, res, next) => {
+    if (next && !servesPath(req.url ?? '/')) return next();
     logOnClose(req, res);
     handle(req, res).catch((err: unknown) => fail(req, res, err));
   };

@@ -39,27 +39,29 @@ ${body}
 `;
 
 /** Redoc renders /openapi.yaml, the same bundled document the server validates with. */
-export const REST_DOCS = page(
-  'ChitChat-compatible chat-room API',
-  '',
-  `<p style="margin:0;padding:8px 16px;font-family:sans-serif">REST API below. Chat over WebSocket: <a href="/docs/asyncapi">/docs/asyncapi</a>.</p>
-<redoc spec-url="/openapi.yaml"></redoc>
-<script src="/docs/assets/redoc.standalone.js"></script>`,
-);
+export const restDocs = (basePath: string) =>
+  page(
+    'ChitChat-compatible chat-room API',
+    '',
+    `<p style="margin:0;padding:8px 16px;font-family:sans-serif">REST API below. Chat over WebSocket: <a href="${basePath}/docs/asyncapi">${basePath}/docs/asyncapi</a>.</p>
+<redoc spec-url="${basePath}/openapi.yaml"></redoc>
+<script src="${basePath}/docs/assets/redoc.standalone.js"></script>`,
+  );
 
 /** The AsyncAPI React component renders /asyncapi.yaml, the document the chat server validates frames with. */
-export const CHAT_DOCS = page(
-  'ChitChat-compatible chat rooms over WebSocket',
-  '<link rel="stylesheet" href="/docs/assets/asyncapi.css">',
-  `<div id="asyncapi"></div>
-<script src="/docs/assets/asyncapi.standalone.js"></script>
+export const chatDocs = (basePath: string) =>
+  page(
+    'ChitChat-compatible chat rooms over WebSocket',
+    `<link rel="stylesheet" href="${basePath}/docs/assets/asyncapi.css">`,
+    `<div id="asyncapi"></div>
+<script src="${basePath}/docs/assets/asyncapi.standalone.js"></script>
 <script>
   AsyncApiStandalone.render(
-    { schema: { url: '/asyncapi.yaml', options: { method: 'GET' } }, config: { show: { sidebar: true } } },
+    { schema: { url: '${basePath}/asyncapi.yaml', options: { method: 'GET' } }, config: { show: { sidebar: true } } },
     document.getElementById('asyncapi'),
   );
 </script>`,
-);
+  );
 
 /**
  * Everything from this server. The renderers style with inline styles, the AsyncAPI page starts with an

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import type { RoomService } from '../rooms/service.js';
 import type { Engines } from '../engines/index.js';
 import { needsToken } from '../rooms/access.js';
-import { CHAT_DOCS, DOCS_HEADERS, REST_DOCS, sendDocsAsset } from './docs.js';
+import { chatDocs, DOCS_HEADERS, restDocs, sendDocsAsset } from './docs.js';
 import { requestOrigin, servedDocuments } from './origin.js';
 import { sendChatPage, sendChatPageAsset } from './page.js';
 import { send, sendJson } from './reply.js';
@@ -30,6 +30,8 @@ export interface HandlerDeps {
   /** The proxies whose X-Forwarded-Proto is believed (config.trustProxy). */
   trustProxy: string[];
   startedAt: number;
+  /** config.basePath: the start of every path written into a response. */
+  basePath: string;
 }
 
 type OperationHandler = (c: Context, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -42,7 +44,9 @@ const HTML = 'text/html; charset=utf-8';
 /** One handler per operationId in openapi.yaml; openapi-backend refuses to start if one is missing. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
   const { rooms, tokens, passwords, engines, contract } = deps;
-  const documents = servedDocuments(contract.openapiText, deps.chatContract.asyncapiText);
+  const { basePath } = deps;
+  const documents = servedDocuments(contract.openapiText, deps.chatContract.asyncapiText, basePath);
+  const docsPages = { rest: restDocs(basePath), chat: chatDocs(basePath) };
   const roomIdOf = (c: Context) => String(c.request.params.roomId);
 
   return {
@@ -53,7 +57,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
-      res.setHeader('Location', `/chats/${room.id}`);
+      res.setHeader('Location', `${basePath}/chats/${room.id}`);
       json<Schemas['Room']>(res, 201, await rooms.toResource(room, []));
     },
 
@@ -124,11 +128,11 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     getDocs(_c, _req, res) {
-      send(res, 200, HTML, REST_DOCS, DOCS_HEADERS);
+      send(res, 200, HTML, docsPages.rest, DOCS_HEADERS);
     },
 
     getAsyncApiDocs(_c, _req, res) {
-      send(res, 200, HTML, CHAT_DOCS, DOCS_HEADERS);
+      send(res, 200, HTML, docsPages.chat, DOCS_HEADERS);
     },
 
     getChatPage(_c, _req, res) {

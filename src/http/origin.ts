@@ -19,21 +19,24 @@ export function requestOrigin(req: IncomingMessage, trustProxy: string[]): { hos
 
 /**
  * The bundled documents as served: their example origin (localhost:8080, in `servers` and in links to
- * the other document) replaced by the origin the client reached, so that the docs pages and tools reading
- * /openapi.yaml show where the API really is.
+ * the other document) replaced by the origin the client reached, and the base path the service is
+ * mounted at added, so that the docs pages and tools reading /openapi.yaml show where the API really is.
  */
-export function servedDocuments(openapiText: string, asyncapiText: string) {
+export function servedDocuments(openapiText: string, asyncapiText: string, basePath: string) {
   const exampleUrl = (parse(openapiText) as { servers?: { url: string }[] }).servers?.[0]?.url;
   const exampleHost = (parse(asyncapiText) as { servers?: Record<string, { host: string }> }).servers?.local?.host;
   if (!exampleUrl || !openapiText.includes(`url: ${exampleUrl}\n`)) throw new Error('openapi.yaml: no servers[0].url to fill in');
   if (!exampleHost || !asyncapiText.includes(`host: ${exampleHost}\n`)) throw new Error('asyncapi.yaml: no servers.local.host to fill in');
+  // AsyncAPI 3 gives a server's path apart from its host; its keys sit 4 spaces in.
+  const pathname = basePath ? `    pathname: ${basePath}\n` : '';
   return {
     openapi(origin: { host: string; secure: boolean } | null): string {
-      return origin ? openapiText.replaceAll(exampleUrl, `${origin.secure ? 'https' : 'http'}://${origin.host}`) : openapiText;
+      const url = origin ? `${origin.secure ? 'https' : 'http'}://${origin.host}` : exampleUrl;
+      return origin || basePath ? openapiText.replaceAll(exampleUrl, `${url}${basePath}`) : openapiText;
     },
     asyncapi(origin: { host: string; secure: boolean } | null): string {
-      if (!origin) return asyncapiText;
-      return asyncapiText.replace(`host: ${exampleHost}\n`, `host: ${origin.host}\n`).replace(/(\n {4}protocol: )ws\n/, origin.secure ? '$1wss\n' : '$1ws\n');
+      const served = asyncapiText.replace(`host: ${exampleHost}\n`, `host: ${origin?.host ?? exampleHost}\n${pathname}`);
+      return origin ? served.replace(/(\n {4}protocol: )ws\n/, origin.secure ? '$1wss\n' : '$1ws\n') : served;
     },
   };
 }

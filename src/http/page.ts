@@ -5,7 +5,7 @@ import { projectRoot } from '../contract/document.js';
 import { ApiError } from '../errors.js';
 import { send } from './reply.js';
 
-/** The chat page as `make build` leaves it: web/dist/index.html and web/dist/assets/. */
+/** The chat page as `make build` leaves it: web/dist/index.html and web/dist/app/assets/. */
 const DIST = join(projectRoot(), 'web', 'dist');
 
 const TYPES: Record<string, string> = {
@@ -30,7 +30,7 @@ const SECURITY_HEADERS = {
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ChitChat</title></head>
 <body><h1>ChitChat</h1><p>The chat page is not built: run <code>make build</code> (or <code>make run</code>) and reload.
-The API is here all the same: <a href="/docs">/docs</a>.</p></body></html>
+The API is here all the same: <a href="docs">its docs</a>.</p></body></html>
 `;
 
 interface Page {
@@ -43,8 +43,8 @@ let loaded: Promise<Page> | undefined;
 
 async function load(): Promise<Page> {
   const index = await readFile(join(DIST, 'index.html'), 'utf8').catch(() => NOT_BUILT);
-  const names = await readdir(join(DIST, 'assets')).catch(() => [] as string[]);
-  return { index, assets: new Map(names.map((name) => [name, readFile(join(DIST, 'assets', name))])) };
+  const names = await readdir(join(DIST, 'app', 'assets')).catch(() => [] as string[]);
+  return { index, assets: new Map(names.map((name) => [name, readFile(join(DIST, 'app', 'assets', name))])) };
 }
 
 export async function sendChatPage(res: ServerResponse): Promise<void> {

@@ -36,7 +36,10 @@ interface SweepSide {
 interface Results {
   quick: boolean;
   machine: { cpus: number; node: string; fdLimit: number };
-  http: Record<'getRoom' | 'listRooms', { server: HttpSummary; baseline: HttpSummary; ratio: number }> &
+  http: Record<
+    'getRoom' | 'listRooms',
+    { server: HttpSummary; baseline: HttpSummary; ratio: number; expressMount: HttpSummary; expressValidator: HttpSummary; mountVsStandalone: number; mountVsExpressValidator: number }
+  > &
     Record<'createRoom' | 'issueToken', { server: HttpSummary }>;
   fanout: { watchers: number; rate: number; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
@@ -94,14 +97,15 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(untouched.map(contents)).toEqual(before);
   });
 
-  it('counts HTTP requests, with no errors and no non-2xx on getRoom', () => {
+  it('counts HTTP requests on every stack (standalone, express mount, express + express-openapi-validator, bare), with no errors and no non-2xx', () => {
     for (const name of ['getRoom', 'listRooms'] as const) {
-      for (const side of [results.http[name].server, results.http[name].baseline]) {
+      const x = results.http[name];
+      for (const side of [x.server, x.expressMount, x.expressValidator, x.baseline]) {
         expect(side.requests).toBeGreaterThan(0);
         expect(side.errors).toBe(0);
         expect(side.non2xx).toBe(0);
       }
-      expect(results.http[name].ratio).toBeGreaterThan(0);
+      for (const ratio of [x.ratio, x.mountVsStandalone, x.mountVsExpressValidator]) measured(ratio);
     }
     expect(results.http.createRoom.server.requests).toBeGreaterThan(0);
     expect(results.http.issueToken.server.requests).toBeGreaterThan(0);

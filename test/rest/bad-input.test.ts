@@ -4,6 +4,7 @@ import { unwrap, type ChitChatClient } from '@chitchat/client';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { MemoryRoomStore } from '../../src/store/memory.js';
 import { assertMatchesContract } from '../support/contract.js';
+import { onExpressHost } from '../support/express-host.js';
 import { errorOf, json, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -182,8 +183,14 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
 });
 
 describe('bad paths, methods and headers', () => {
-  it('an unknown route: 404 code 601', async () => {
+  it("an unknown route: 404 code 601; mounted in a host app, the host's own 404", async () => {
     for (const path of ['/nope', '/chats/1/nope', '/chats/1/token/renew/extra']) {
+      if (onExpressHost()) {
+        const response = await fetch(`${server.url}${path}`);
+        expect(response.status).toBe(404);
+        expect(await response.json()).toEqual({ host: 'not found' });
+        continue;
+      }
       const response = await server.request('GET', path);
       expect(response.status).toBe(404);
       expect(await errorOf(response)).toEqual({ code: 601, error: 'Request error: Route not found' });
@@ -209,7 +216,9 @@ describe('bad paths, methods and headers', () => {
   });
 
   it('a path that is not valid percent-encoding: 404 with code 101 under /chats, 601 elsewhere', async () => {
-    for (const [path, code] of [['/chats/%E0%A4%A', 101], ['/chats/%', 101], ['/chats/%ZZ/token', 101], ['/%ZZ', 601]] as const) {
+    const paths: [string, number][] = [['/chats/%E0%A4%A', 101], ['/chats/%', 101], ['/chats/%ZZ/token', 101]];
+    if (!onExpressHost()) paths.push(['/%ZZ', 601]);
+    for (const [path, code] of paths) {
       const response = await rawRequest('GET', path, {});
       await assertMatchesContract('GET', `${server.url}/chats/x`, response.clone());
       expect(response.status, path).toBe(404);
@@ -230,7 +239,8 @@ describe('bad paths, methods and headers', () => {
     expect(await errorOf(response)).toMatchObject({ code: 105, field: 'verbose' });
   });
 
-  it('a huge path: 431 code 606 with the JSON body, and the server keeps serving', async () => {
+  // Node refuses it before any handler runs: on a host's server, the host's clientError listener answers.
+  it.skipIf(onExpressHost())('a huge path: 431 code 606 with the JSON body, and the server keeps serving', async () => {
     const response = await rawRequest('GET', `/chats/${'x'.repeat(70_000)}`, {});
     expect(response.status).toBe(431);
     expect(await errorOf(response)).toEqual({ code: 606, error: 'Request error: Header fields too large' });

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { onExpressHost } from '../support/express-host.js';
+import { basePathOf, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,21 +13,23 @@ afterAll(() => server.close());
 
 describe('documentation pages', () => {
   it('renders the REST API with Redoc from /openapi.yaml, with every script served here', async () => {
+    const base = basePathOf(server);
     const page = await (await server.request('GET', '/docs')).text();
-    expect(page).toContain('<redoc spec-url="/openapi.yaml">');
-    expect(page).toContain('href="/docs/asyncapi"');
+    expect(page).toContain(`<redoc spec-url="${base}/openapi.yaml">`);
+    expect(page).toContain(`href="${base}/docs/asyncapi"`);
     const scripts = [...page.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
-    expect(scripts).toEqual(['/docs/assets/redoc.standalone.js']);
-    const script = await server.request('GET', scripts[0]!);
+    expect(scripts).toEqual([`${base}/docs/assets/redoc.standalone.js`]);
+    const script = await server.request('GET', scripts[0]!.slice(base.length));
     expect(script.status).toBe(200);
     expect((await script.text()).length).toBeGreaterThan(100_000);
   });
 
   it('renders the chat API with the AsyncAPI component from /asyncapi.yaml', async () => {
+    const base = basePathOf(server);
     const page = await (await server.request('GET', '/docs/asyncapi')).text();
-    expect(page).toContain("url: '/asyncapi.yaml'");
+    expect(page).toContain(`url: '${base}/asyncapi.yaml'`);
     for (const asset of ['/docs/assets/asyncapi.standalone.js', '/docs/assets/asyncapi.css']) {
-      expect(page).toContain(asset);
+      expect(page).toContain(`${base}${asset}`);
       const response = await server.request('GET', asset);
       expect(response.status).toBe(200);
       expect((await response.text()).length).toBeGreaterThan(1000);
@@ -53,6 +56,8 @@ describe('static directory (ChitChat Static)', () => {
       for (const path of ['/static/missing.txt', '/static/%2e%2e/package.json', '/static/..%2Fpackage.json']) {
         const response = await fetch(`${withStatic.url}${path}`);
         expect(response.status).toBe(404);
+        // fetch resolves %2e%2e as '..': below a mount, that path leaves it, and the host answers.
+        if (onExpressHost() && path.includes('%2e%2e')) continue;
         expect(((await response.json()) as { error: { code: number } }).error.code).toBe(601);
       }
     } finally {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChitChatError, unwrap, type ChitChatClient } from '@chitchat/client';
-import { errorOf, json, startTestServer, type TestServer } from '../support/server.js';
+import { basePathOf, errorOf, json, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let api: ChitChatClient;
@@ -39,7 +39,7 @@ describe('createRoom (ChitChat case table)', () => {
       body: { title, description: 'There are many like it, but this one is mine', visibility: 'public' },
     });
     expect(response.status).toBe(201);
-    expect(response.headers.get('location')).toBe(`/chats/${data!.id}`);
+    expect(response.headers.get('location')).toBe(`${basePathOf(server)}/chats/${data!.id}`);
     expect(data).toMatchObject({ title, visibility: 'public', users: [] });
     expect(data!.createdAt).toBe(data!.updatedAt);
     expect(JSON.stringify(data)).not.toMatch(/password|\$2[aby]\$/);

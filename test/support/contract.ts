@@ -3,6 +3,7 @@ import type { Middleware } from 'openapi-fetch';
 import { configureAjv } from '../../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../../src/contract/backend.js';
 import { loadContract } from '../../src/contract/document.js';
+import { apiPathOf } from './express-host.js';
 
 /**
  * Checks responses against the spec: the status must be documented for the operation, the
@@ -48,7 +49,7 @@ function assertNoProxyViolations(where: string, response: Response, requestConte
 /** `requestContentType`: the request's Content-Type, when it had a body. */
 export async function assertMatchesContract(method: string, url: string, response: Response, requestContentType?: string): Promise<void> {
   await ready;
-  const { pathname } = new URL(url);
+  const pathname = apiPathOf(new URL(url).pathname);
   assertNoProxyViolations(`${method} ${pathname} -> ${response.status}`, response, requestContentType);
   const operation = backend.router.matchOperation({ method: method.toLowerCase(), path: pathname, headers: {} });
   const where = `${method} ${pathname} -> ${response.status}`;

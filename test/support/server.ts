@@ -4,6 +4,7 @@ import { loadConfig, type ChatLimits, type Config } from '../../src/config.js';
 import type { ChitChatOptions } from '../../src/chitchat.js';
 import { listen, type RunningServer } from '../../src/server.js';
 import { assertMatchesContract, contractCheck } from './contract.js';
+import { listenExpressHost, MOUNT, onExpressHost } from './express-host.js';
 import { startPrism } from './prism.js';
 
 export const TEST_SECRET = 'test-secret-key-of-sufficient-length';
@@ -45,15 +46,20 @@ export function testRedis(): Pick<Config, 'redisUrl' | 'redisKeyPrefix'> {
   return { redisUrl: url || undefined, redisKeyPrefix: `test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:` };
 }
 
+/** The path every API path is below on the test server: '' standalone, '/chat' on the express host. */
+export const basePathOf = (server: { url: string }) => new URL(server.url).pathname.replace(/\/$/, '');
+
 export type TestConfig = Partial<Omit<Config, 'chat'>> & { chat?: Partial<ChatLimits> };
 
 export async function startTestServer(overrides: TestConfig = {}, options: ChitChatOptions = {}): Promise<TestServer> {
   const { chat, ...rest } = overrides;
   const shared = options.engines?.rooms ? { mongodbUri: undefined, redisUrl: undefined } : { mongodbUri: testDatabaseUri(), ...testRedis() };
-  const base = loadConfig({ SECRET_KEY: TEST_SECRET }, { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...shared, ...rest });
+  const mount = onExpressHost() ? { basePath: MOUNT } : {};
+  const base = loadConfig({ SECRET_KEY: TEST_SECRET }, { host: '127.0.0.1', port: 0, bcryptCost: 4, rateLimit: 0, logLevel: 'silent', ...shared, ...mount, ...rest });
   const config: Config = { ...base, chat: { ...base.chat, ...chat } };
   let offset = 0;
-  const running = await listen(config, { logger: pino({ level: 'silent' }), clock: () => Date.now() + offset, ...options });
+  const start = onExpressHost() ? listenExpressHost : listen;
+  const running = await start(config, { logger: pino({ level: 'silent' }), clock: () => Date.now() + offset, ...options });
   await running.ready;
   const proxy = process.env.CONTRACT_PROXY === '1' ? await startPrism(['proxy', running.url]) : undefined;
   const apiUrl = proxy?.url ?? running.url;

@@ -1,8 +1,14 @@
 import { ChitChatError, createChitChatClient } from '@chitchat/client';
 import { sentences } from 'virtual:chitchat-contract';
 
+/**
+ * Where the API is: the page's own folder, since the page is the API's `/`. The service may be mounted
+ * under a path of the host's (https://example.org/chat/), so the origin alone is not enough.
+ */
+export const apiBase = new URL('.', location.href).href.replace(/\/$/, '');
+
 /** One client for the page: it remembers the room tokens it is given and sends them with later calls. */
-export const api = createChitChatClient({ baseUrl: location.origin });
+export const api = createChitChatClient({ baseUrl: apiBase });
 
 export interface Problem {
   sentence: string;

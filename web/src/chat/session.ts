@@ -1,6 +1,6 @@
 import { ChatConnection, ChitChatError, unwrap, type components, type Room, type ServerEventOf } from '@chitchat/client';
 import { closeCodes, isNonPublicVisibility } from 'virtual:chitchat-contract';
-import { api, problemOf, type Problem } from '../api.js';
+import { api, apiBase, problemOf, type Problem } from '../api.js';
 
 export type ChatMessage = components['schemas']['ChatMessage'];
 export type RoomUser = components['schemas']['RoomUser'];
@@ -149,7 +149,7 @@ export class RoomSession {
     this.listener.state(first ? 'connecting' : 'reconnecting');
     let connection: ChatConnection;
     try {
-      connection = await ChatConnection.connect({ baseUrl: location.origin, room: this.room.id, token: api.tokenFor(this.room.id) });
+      connection = await ChatConnection.connect({ baseUrl: apiBase, room: this.room.id, token: api.tokenFor(this.room.id) });
     } catch {
       throw await this.whyRefused();
     }
