@@ -211,13 +211,31 @@ const summary = (r) => ({
   errors: r.errors,
 });
 
-/** The HTTP stacks, alternated run by run on the same routes; `prefix` is where each has the API. */
+/**
+ * The HTTP stacks, alternated run by run on the same routes; `prefix` is where each has the API. The
+ * peers validate requests from the same generated/openapi.yaml and answer from memory (servers/rooms.mjs).
+ */
 const HTTP_STACKS = {
   server: { start: () => fullServer(), prefix: '' },
+  fastifyGlue: { start: () => startProcess((port) => ['bench/servers/fastify-glue.mjs', String(port)], '/'), prefix: '' },
   expressMount: { start: () => startProcess(() => ['bench/servers/express-mount.mjs'], '/chat/chats/1/ws'), prefix: '/chat' },
   expressValidator: { start: () => startProcess((port) => ['bench/servers/express-validator.mjs', String(port)], '/'), prefix: '' },
   baseline: { start: () => bareHttp(), prefix: '' },
 };
+
+/** Each room created in a run needs a title of its own. */
+let created = 0;
+const createRoomRequest = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench room ${process.pid} ${++created}`, visibility: 'public' }) }) }],
+};
+/** The routes every stack runs, alternated; the bare server has no createRoom. */
+const HTTP_ROUTES = [
+  { name: 'getRoom', path: '/chats/1', stacks: Object.keys(HTTP_STACKS) },
+  { name: 'listRooms', path: '/chats', stacks: Object.keys(HTTP_STACKS) },
+  { name: 'createRoom', path: '/chats', stacks: Object.keys(HTTP_STACKS).filter((kind) => kind !== 'baseline'), opts: createRoomRequest },
+];
 
 async function httpBench() {
   const results = {};
@@ -226,46 +244,33 @@ async function httpBench() {
   const full = running.server;
   const idle = () => waitIdle(Object.values(running).map((x) => x.pid));
   const url = (kind, path) => `${running[kind].url}${HTTP_STACKS[kind].prefix}${path}`;
+  const ratio = (a, b) => (a && b ? round(a.requestsPerSecond / b.requestsPerSecond, 3) : null);
   try {
-    for (const [name, path] of [['getRoom', '/chats/1'], ['listRooms', '/chats']]) {
-      const runs = Object.fromEntries(Object.keys(HTTP_STACKS).map((kind) => [kind, []]));
-      for (const kind of Object.keys(HTTP_STACKS)) await cannon(url(kind, path), { duration: WARMUP_SECONDS });
+    for (const { name, path, stacks, opts = {} } of HTTP_ROUTES) {
+      const runs = Object.fromEntries(stacks.map((kind) => [kind, []]));
+      for (const kind of stacks) await cannon(url(kind, path), { ...opts, duration: WARMUP_SECONDS });
       for (let i = 0; i < ROUNDS; i++) {
-        for (const kind of Object.keys(HTTP_STACKS)) {
+        for (const kind of stacks) {
           await idle();
-          runs[kind].push(summary(await cannon(url(kind, path))));
+          runs[kind].push(summary(await cannon(url(kind, path), opts)));
         }
       }
-      const middle = (kind) => runs[kind].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)];
-      const [o, mount, peer, b] = ['server', 'expressMount', 'expressValidator', 'baseline'].map(middle);
+      const x = Object.fromEntries(stacks.map((kind) => [kind, runs[kind].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)]]));
       results[name] = {
-        server: o,
-        baseline: b,
-        ratio: round(o.requestsPerSecond / b.requestsPerSecond, 3),
-        expressMount: mount,
-        expressValidator: peer,
-        mountVsStandalone: round(mount.requestsPerSecond / o.requestsPerSecond, 3),
-        mountVsExpressValidator: round(mount.requestsPerSecond / peer.requestsPerSecond, 3),
+        ...x,
+        ratio: ratio(x.server, x.baseline),
+        vsFastifyGlue: ratio(x.server, x.fastifyGlue),
+        mountVsStandalone: ratio(x.expressMount, x.server),
+        mountVsExpressValidator: ratio(x.expressMount, x.expressValidator),
       };
       log(name, JSON.stringify(results[name]));
     }
     // The stacks below need only the server.
-    await Promise.all(['expressMount', 'expressValidator', 'baseline'].map((kind) => running[kind].stop()));
-    delete running.expressMount;
-    delete running.expressValidator;
-    delete running.baseline;
-    let n = 0;
-    await idle();
-    results.createRoom = {
-      server: summary(
-        await cannon(`${full.url}/chats`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench room ${process.pid} ${++n}`, visibility: 'public' }) }) }],
-        }),
-      ),
-    };
-    const created = await fetch(`${full.url}/chats`, {
+    for (const kind of Object.keys(HTTP_STACKS).filter((k) => k !== 'server')) {
+      await running[kind].stop();
+      delete running[kind];
+    }
+    const privateRoom = await fetch(`${full.url}/chats`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Bench private', visibility: 'private', password: 'bench password' }),
@@ -274,7 +279,7 @@ async function httpBench() {
     await idle();
     const alone = summary(await cannon(`${full.url}/chats/1`));
     await idle();
-    const [tokens, during] = await Promise.all([cannon(`${full.url}/chats/${created.id}/token`, tokenOpts), cannon(`${full.url}/chats/1`, { connections: 2 })]);
+    const [tokens, during] = await Promise.all([cannon(`${full.url}/chats/${privateRoom.id}/token`, tokenOpts), cannon(`${full.url}/chats/1`, { connections: 2 })]);
     results.issueToken = { server: summary(tokens), bcryptCost: 10 };
     results.getRoomDuringIssueToken = { alone, during: summary(during), note: 'getRoom (2 connections) while issueToken (10 connections) runs' };
   } finally {
@@ -509,16 +514,18 @@ function render(r) {
   if (http) {
     rows.push(
       '',
-      '| HTTP | server req/s | p50 / p99 ms | errors / non-2xx | baseline req/s | ratio |',
-      '|---|---|---|---|---|---|',
-      ...['getRoom', 'listRooms'].map((k) => `| ${k} | ${http[k].server.requestsPerSecond} | ${http[k].server.p50Ms} / ${http[k].server.p99Ms} | ${http[k].server.errors} / ${http[k].server.non2xx} | ${http[k].baseline.requestsPerSecond} | ${http[k].ratio} |`),
-      `| createRoom | ${http.createRoom.server.requestsPerSecond} | ${http.createRoom.server.p50Ms} / ${http.createRoom.server.p99Ms} | ${http.createRoom.server.errors} / ${http.createRoom.server.non2xx} | | |`,
-      `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | |`,
-      `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | |`,
+      '| HTTP | server req/s | p50 / p99 ms | errors / non-2xx | bare http req/s | server / bare | fastify + openapi-glue req/s | server / fastify |',
+      '|---|---|---|---|---|---|---|---|',
+      ...['getRoom', 'listRooms', 'createRoom'].map((k) => {
+        const x = http[k];
+        return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${x.baseline?.requestsPerSecond ?? ''} | ${x.ratio ?? ''} | ${x.fastifyGlue.requestsPerSecond} | ${x.vsFastifyGlue} |`;
+      }),
+      `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
+      `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',
-      ...['getRoom', 'listRooms'].map((k) => {
+      ...['getRoom', 'listRooms', 'createRoom'].map((k) => {
         const x = http[k];
         return `| ${k} | ${x.server.requestsPerSecond} | ${x.expressMount.requestsPerSecond} | ${x.expressMount.p50Ms} / ${x.expressMount.p99Ms} | ${x.expressMount.errors} / ${x.expressMount.non2xx} | ${x.expressValidator.requestsPerSecond} | ${x.mountVsStandalone} | ${x.mountVsExpressValidator} |`;
       }),

@@ -1,11 +1,11 @@
 // Baseline: a bare Node http server answering the same JSON on the same routes, to show what the
 // framework, routing and validation cost. Usage: node bare-http.mjs <port>
 import { createServer } from 'node:http';
-import { room, roomPage } from './room.mjs';
+import { findRoom, roomPage } from './rooms.mjs';
 
 createServer((req, res) => {
   const path = req.url.split('?')[0];
-  const body = path === '/chats/1' ? room : path === '/chats' ? roomPage : null;
+  const body = path === '/chats/1' ? findRoom(1) : path === '/chats' ? roomPage() : null;
   if (!body) {
     res.writeHead(404).end();
     return;
