@@ -21,7 +21,7 @@ export function channelPath(url: string | undefined, basePath: string): string |
 
 /** The roomId of an upgrade request's path; 601 for another path, 101 for a segment that is not UTF-8. */
 export function roomIdOf(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0]!;
+  const { path } = splitUrl(url ?? '');
   const match = CHANNEL.exec(path);
   if (!match) throw new ApiError(601);
   try {
