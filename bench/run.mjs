@@ -110,8 +110,9 @@ async function stopChild(child, exited) {
 
 async function startProcess(args, wsPath, env = {}) {
   const port = await freePort();
+  // The load comes from one address: the per-client limits, made for many clients, are off.
   const child = spawnNode(args(port), {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT: '0', LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-key-0123456789abcdef', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT: '0', MAX_CONNECTIONS_PER_ADDRESS: '0', LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-key-0123456789abcdef', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));

@@ -65,6 +65,7 @@ export type ErrorCode =
   | 604
   | 605
   | 606
+  | 607
   | 701
   | 702;
 

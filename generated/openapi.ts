@@ -47,15 +47,18 @@ export interface paths {
         get: operations["getRoom"];
         /**
          * Replace a room's title, description and visibility
-         * @description Private and hidden rooms need a bearer token for this room. `createdAt` never changes.
-         *     A new `password` revokes every token issued for the room.
+         * @description Needs the room's owner token (from `createRoom`) as the bearer token, or, for a private or hidden
+         *     room, a room token. A public room without its owner token: 401, code 104, unless the server runs
+         *     in ChitChat compatibility mode, where it needs no token. `createdAt` never changes. A new
+         *     `password` revokes every room token issued for the room, not the owner token.
          */
         put: operations["updateRoom"];
         post?: never;
         /**
          * Delete a room
-         * @description Private and hidden rooms need a bearer token for this room. Every token issued for the room
-         *     stops working, and its id is never given to another room.
+         * @description Needs the room's owner token or, for a private or hidden room, a room token, as for `updateRoom`.
+         *     Every token issued for the room, the owner token too, stops working, and its id is never given to
+         *     another room.
          */
         delete: operations["deleteRoom"];
         options?: never;
@@ -309,7 +312,7 @@ export interface components {
          *     `x-error-catalog` (under `components`).
          * @enum {integer}
          */
-        ErrorCode: 101 | 102 | 103 | 104 | 105 | 201 | 202 | 203 | 204 | 301 | 303 | 304 | 305 | 401 | 402 | 403 | 601 | 602 | 603 | 604 | 605 | 606 | 701 | 702;
+        ErrorCode: 101 | 102 | 103 | 104 | 105 | 201 | 202 | 203 | 204 | 301 | 303 | 304 | 305 | 401 | 402 | 403 | 601 | 602 | 603 | 604 | 605 | 606 | 607 | 701 | 702;
         /** @description One failure, in ChitChat's shape. */
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
@@ -337,6 +340,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             users: components["schemas"]["RoomUser"][];
+            /**
+             * @description Only in the answer to `createRoom`, and only then: the room's owner token, the credential of
+             *     its creator. Sent as `Authorization: Bearer <owner_token>`, it lets its holder change or delete
+             *     the room, public or not; nothing else can change or delete a public room, unless the server runs
+             *     in ChitChat compatibility mode (`CHITCHAT_COMPAT`). It does not expire, survives password
+             *     changes and ends with the room. It is not a room token: it does not let anyone chat.
+             */
+            owner_token?: string;
         };
         /** @description Unknown properties are ignored, as ChitChat did. */
         RoomCreate: {
@@ -513,6 +524,19 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description The room is public and the request has not its owner token (104); or, on a private or hidden room,
+         *     the bearer token is neither its owner token nor a room token whose signature verifies with the
+         *     room's key (401), or it is not signed with HS256 (402).
+         */
+        ManagementRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description The room is private or hidden and the bearer token is missing, malformed or expired (403). */
         TokenInvalid: {
             headers: {
@@ -558,7 +582,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description This client sent more requests than the rate limit allows (605). */
+        /** @description This client sent more requests than the rate limit allows, or, for `issueToken`, the room had more wrong passwords than it allows a minute (605). */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -746,7 +770,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRoomInput"];
-            401: components["responses"]["TokenRejected"];
+            401: components["responses"]["ManagementRefused"];
             403: components["responses"]["TokenInvalid"];
             404: components["responses"]["RoomNotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -778,7 +802,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadParameters"];
-            401: components["responses"]["TokenRejected"];
+            401: components["responses"]["ManagementRefused"];
             403: components["responses"]["TokenInvalid"];
             404: components["responses"]["RoomNotFound"];
             429: components["responses"]["TooManyRequests"];

@@ -12,6 +12,7 @@ import { loadContract, type Contract } from './contract/document.js';
 import type { Config } from './config.js';
 import { openEngines, type EngineOverrides, type Engines } from './engines/index.js';
 import { createApp, type RequestListener } from './http/app.js';
+import { ClientLimits } from './http/limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { RoomService } from './rooms/service.js';
 
@@ -56,6 +57,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
   const [engines, chatContract] = await Promise.all([openEngines(config, logger, options.engines), loadChatContract()]);
   const passwords = new Passwords(config.bcryptCost);
   const tokens = new RoomTokens(config.secretKey, config.tokenTtlSeconds, options.clock);
+  const limits = new ClientLimits(config, engines.rateLimiter);
   const rooms = new RoomService({ store: engines.rooms, messages: engines.messages, passwords, presence: engines.presence, events: engines.roomEvents, logger });
 
   const app = await createApp({
@@ -65,13 +67,14 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     chatContract,
     rooms,
     engines,
-    rateLimiter: engines.rateLimiter,
+    limits,
     passwords,
     tokens,
     instanceId,
     trustProxy: config.trustProxy,
     startedAt: Date.now(),
     basePath: config.basePath,
+    chitchatCompat: config.chitchatCompat,
   });
   const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs });
   const sessions = new ChatSessions({
@@ -86,6 +89,8 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     logger,
     instanceId,
     presenceTtlMs: config.presenceTtlMs,
+    chitchatCompat: config.chitchatCompat,
+    clientLimits: limits,
   });
 
   // Once the store and the engines answer: the default room is seeded (tried until it is; requests get

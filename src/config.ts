@@ -31,7 +31,13 @@ export interface Config {
   /** Requests per client address per window on /chats; 0 turns the limit off. */
   rateLimit: number;
   rateLimitWindowMs: number;
+  /** Password attempts per room per minute (token requests); a right password gives its attempt back. 0: no limit. */
+  tokenAttemptsPerRoom: number;
+  /** Open connections per client address (the socket's peer; proxies TRUST_PROXY lists are not counted). 0: no limit. */
+  maxConnectionsPerAddress: number;
   mongodbUri: string | undefined;
+  /** The deadline of every store operation: past it, 503 (701) rather than a request held by a stalled store. */
+  storeTimeoutMs: number;
   /** Redis for the live state several instances share; unset, it stays in this process. */
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel: several deployments can share one Redis. */
@@ -41,6 +47,12 @@ export interface Config {
   /** The proxies whose X-Forwarded-For names the client (proxy-addr's trust list); empty: the socket's peer is the client. */
   trustProxy: string[];
   logLevel: string;
+  /**
+   * ChitChat's open model, for old clients that need it: anyone may change or delete a public room, and
+   * Authorization may also be `Token <t>` or the bare token. Off, a public room is its creator's (owner
+   * token) and only `Bearer <t>` is read.
+   */
+  chitchatCompat: boolean;
   chat: ChatLimits;
 }
 
@@ -53,6 +65,11 @@ export interface ChatLimits {
   maxBufferedBytes: number;
   /** How long a message waits for a lower one before the gap is filled from the store or given up. */
   gapTimeoutMs: number;
+  /** Frames a socket may have waiting to be handled; more are refused at once (605). */
+  maxPendingFrames: number;
+  /** Refused frames within floodWindowMs past which the socket is closed (1008). */
+  floodRefusals: number;
+  floodWindowMs: number;
 }
 
 interface ConfigFile {
@@ -77,6 +94,14 @@ function readConfigFile(path: string): ConfigFile {
   } catch (err) {
     throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
   }
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -135,12 +160,16 @@ export function loadConfig(
     bodyLimitBytes: integer(merged, 'BODY_LIMIT_BYTES', 16 * 1024, 64),
     rateLimit: integer(merged, 'RATE_LIMIT', 600),
     rateLimitWindowMs: integer(merged, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
+    tokenAttemptsPerRoom: integer(merged, 'TOKEN_ATTEMPTS_PER_ROOM', 30),
+    maxConnectionsPerAddress: integer(merged, 'MAX_CONNECTIONS_PER_ADDRESS', 256),
     mongodbUri: merged.MONGODB_URI || undefined,
+    storeTimeoutMs: integer(merged, 'STORE_TIMEOUT_MS', 5000),
     redisUrl: merged.REDIS_URL || undefined,
     redisKeyPrefix: merged.REDIS_KEY_PREFIX ?? 'chitchat:',
     presenceTtlMs: integer(merged, 'PRESENCE_TTL_MS', 20_000, 1000),
     trustProxy: (merged.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: merged.LOG_LEVEL || 'info',
+    chitchatCompat: flag(merged, 'CHITCHAT_COMPAT', false),
     chat: {
       maxFrameBytes: integer(merged, 'CHAT_MAX_FRAME_BYTES', 16 * 1024, 64),
       ratePerSecond: integer(merged, 'CHAT_RATE_PER_SECOND', 10, 1),
@@ -148,6 +177,9 @@ export function loadConfig(
       pingIntervalMs: integer(merged, 'CHAT_PING_INTERVAL_MS', 30_000, 10),
       maxBufferedBytes: integer(merged, 'CHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       gapTimeoutMs: integer(merged, 'CHAT_GAP_TIMEOUT_MS', 2000, 10),
+      maxPendingFrames: integer(merged, 'CHAT_MAX_PENDING_FRAMES', 32, 1),
+      floodRefusals: integer(merged, 'CHAT_FLOOD_REFUSALS', 50, 1),
+      floodWindowMs: integer(merged, 'CHAT_FLOOD_WINDOW_MS', 10_000, 100),
     },
     ...overrides,
   };

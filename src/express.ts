@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createChitChat, type ChitChat, type ChitChatOptions } from './chitchat.js';
 import type { Config } from './config.js';
-import { belowBasePath, declineUpgrade, redirectedToSlash, splitUrl } from './http/mount.js';
+import { declineUpgrade, redirectedToSlash, splitUrl } from './http/mount.js';
 
 /** What express gives a middleware mounted with `app.use(path, …)`: the path below the mount in `url`. */
 export type MountedRequest = IncomingMessage & { baseUrl?: string; originalUrl?: string };
@@ -38,16 +38,14 @@ export interface ChitChatExpress {
 export async function createChitChatExpress(config: Config, options: ChitChatOptions = {}): Promise<ChitChatExpress> {
   const chitchat = await createChitChat(config, options);
   const { basePath } = config;
-  // The API on its own, as the standalone server has it below BASE_PATH: for requests that reach it
-  // without the app (upgrades declined).
-  const belowMount = belowBasePath(basePath, chitchat.handler, chitchat.contract);
   const attached = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     if (req.headers.upgrade?.toLowerCase() === 'websocket') return chitchat.handleUpgrade(req, socket, head);
-    // Another protocol (curl --http2 offers h2c) on one of the API's paths: answered over HTTP/1.1.
+    // Another protocol (curl --http2 offers h2c) on one of the API's paths: declined, and the request
+    // goes back to the host's server, and so to its app, as plain HTTP/1.1.
     const { path } = splitUrl(req.url ?? '/');
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return false;
-    declineUpgrade(req, socket, belowMount);
+    declineUpgrade(req, socket, head);
     return true;
   };
 
@@ -72,7 +70,7 @@ export async function createChitChatExpress(config: Config, options: ChitChatOpt
         // Not the chat's: answered over HTTP/1.1 by the host's app, as Node would without upgrade
         // listeners (curl --http2 on its routes, a WebSocket to a path nobody serves), unless the host
         // listens for upgrades too, and then it is the host's to answer.
-        if (server.listenerCount('upgrade') === 1) declineUpgrade(req, socket, (request, response) => server.emit('request', request, response));
+        if (server.listenerCount('upgrade') === 1) declineUpgrade(req, socket, head);
       };
       attached.set(server, onUpgrade);
       server.on('upgrade', onUpgrade);

@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createChitChat, type ChitChat, type ChitChatOptions } from './chitchat.js';
 import type { Config } from './config.js';
 import type { ErrorCode } from './contract/document.js';
 import { errorResponseText } from './contract/error-body.js';
 import { ApiError } from './errors.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { belowBasePath, declineUpgrade } from './http/mount.js';
+import { replyError } from './http/reply.js';
 import { createLogger } from './logger.js';
 
 export interface RunningServer {
@@ -19,7 +21,7 @@ export interface RunningServer {
 }
 
 /** Node rejects some malformed requests before any handler runs; those it can name still get the JSON error body. */
-const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606 };
+const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606, ERR_HTTP_REQUEST_TIMEOUT: 607 };
 
 /**
  * The standalone server: the chat service on a node:http server of its own, with ChitChat's timeouts
@@ -30,7 +32,9 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
   const chitchat = await createChitChat(config, { ...options, logger });
   const { contract } = chitchat;
   const handler = belowBasePath(config.basePath, chitchat.handler, contract);
-  const server = createServer(handler);
+  // Node checks the read timeout every connectionsCheckingInterval (30 s by default): once a second, a
+  // slow request is cut within a second of READ_TIMEOUT, not up to 30 s after it.
+  const server = createServer({ connectionsCheckingInterval: 1000 }, handler);
   server.on('upgrade', (req, socket, head) => {
     if (req.headers.upgrade?.toLowerCase() === 'websocket') {
       if (chitchat.handleUpgrade(req, socket, head)) return;
@@ -39,14 +43,23 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
       socket.end(errorResponseText(contract, new ApiError(601)));
       return;
     }
-    declineUpgrade(req, socket, handler);
+    declineUpgrade(req, socket, head);
   });
+  capConnectionsPerAddress(server, config.maxConnectionsPerAddress, config.trustProxy, errorResponseText(contract, new ApiError(605), { 'Retry-After': '1' }));
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   server.timeout = config.writeTimeoutSeconds * 1000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const code = err.code ? CLIENT_ERROR_CODES[err.code] : undefined;
     if (!socket.writable) return socket.destroy();
+    // A request still arriving at the read timeout: answered through its response, if it has one, so
+    // that the request log says 408 too.
+    const res = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (code === 607 && res && !res.headersSent) {
+      res.shouldKeepAlive = false;
+      res.once('finish', () => socket.destroy());
+      return replyError(res, contract, new ApiError(607));
+    }
     if (!code) return socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     socket.end(errorResponseText(contract, new ApiError(code)));
   });

@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('the SDK against the Prism mock', () => {
   it('runs every operation and gets the examples of openapi.yaml', async () => {
     expect(unwrap(await api.GET('/chats'))).toEqual(example('RoomPage'));
-    expect(await api.createRoom({ title: 'My chat room', visibility: 'public' })).toEqual(example('PublicRoom'));
+    expect(await api.createRoom({ title: 'My chat room', visibility: 'public' })).toEqual(example('CreatedPublicRoom'));
     expect(unwrap(await api.GET('/chats/{roomId}', { params: { path: { roomId: '1' } } }))).toEqual(example('DefaultRoom'));
     expect(unwrap(await api.PUT('/chats/{roomId}', { params: { path: { roomId: '2' } }, body: { title: 'Our chat room', visibility: 'public' } }))).toEqual(
       example('UpdatedRoom'),
@@ -48,7 +48,7 @@ describe('the SDK against the Prism mock', () => {
       headers: { Prefer: 'example=private' },
     });
     expect(response.status).toBe(201);
-    expect(data).toEqual(example('PrivateRoom'));
+    expect(data).toEqual(example('CreatedPrivateRoom'));
     const error = await api.GET('/chats/{roomId}', { params: { path: { roomId: 'nowhere' } }, headers: { Prefer: 'code=404' } });
     expect(error.error).toEqual(example('RoomNotFound'));
   });

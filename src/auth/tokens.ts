@@ -4,9 +4,18 @@ import type { StoredRoom } from '../store/store.js';
 
 const ALGORITHM = 'HS256';
 
-/** The token of an Authorization header: ChitChat took `Bearer <t>`, `Token <t>` or a bare token. */
-export function bearerToken(header: string | undefined): string | undefined {
+/** RFC 6750's credentials: the scheme `Bearer` in any case, then one b64token and nothing after it. */
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * The token of an Authorization header: only `Bearer <t>`, unless `chitchatForms`, when what ChitChat
+ * also took is read too: the second word after any first one, or a bare token.
+ */
+export function bearerToken(header: string | undefined, chitchatForms = false): string | undefined {
   if (!header) return undefined;
+  const bearer = BEARER.exec(header);
+  if (bearer) return bearer[1];
+  if (!chitchatForms) return undefined;
   const parts = header.trim().split(/\s+/);
   return parts.length > 1 ? parts[1] : parts[0] || undefined;
 }
@@ -37,6 +46,30 @@ export class RoomTokens {
 
   private keyFor(room: StoredRoom): string {
     return `${this.secretKey}${room.passwordHash}${room.id}`;
+  }
+
+  /**
+   * An owner token's key: unlike a room token's, it holds no password hash (a new password leaves the
+   * owner in charge), and the creation time ties it to this room, not to a later one with its title.
+   * A password hash never starts with "owner:", so no room token's key is ever an owner token's.
+   */
+  private ownerKeyFor(room: StoredRoom): string {
+    return `${this.secretKey}owner:${room.id}:${room.createdAt}`;
+  }
+
+  /** The credential of the room's creator: no name and no expiry; it ends with the room. */
+  issueOwner(room: StoredRoom): string {
+    return jwt.sign({ room_id: room.id, owner: true, iat: this.nowSeconds() }, this.ownerKeyFor(room), { algorithm: ALGORITHM });
+  }
+
+  /** Whether `token` is this room's owner token. */
+  isOwner(room: StoredRoom, token: string): boolean {
+    try {
+      const claims = jwt.verify(token, this.ownerKeyFor(room), { algorithms: [ALGORITHM] }) as jwt.JwtPayload;
+      return claims.owner === true && claims.room_id === room.id;
+    } catch {
+      return false;
+    }
   }
 
   issue(room: StoredRoom, username: string): string {

@@ -48,13 +48,13 @@ function offeredProtocols(req: IncomingMessage): string[] {
  * Who may open a socket on this room. Public rooms: anyone. Private and hidden rooms: a valid token
  * for this room, offered as a subprotocol or sent as a bearer token; the same ApiErrors as REST otherwise.
  */
-export function admit(room: StoredRoom, req: IncomingMessage, tokens: RoomTokens): Admission {
+export function admit(room: StoredRoom, req: IncomingMessage, tokens: RoomTokens, chitchatCompat: boolean): Admission {
   const protocols = offeredProtocols(req);
   if (!needsToken(room)) return { token: null, claims: null, protocol: protocols[0] ?? null };
   const authorization = req.headers.authorization;
   const candidates: { token: string; protocol: string | null }[] = [
     ...protocols.map((p) => ({ token: p, protocol: p })),
-    ...(authorization ? [{ token: bearerToken(authorization) ?? '', protocol: null }] : []),
+    ...(authorization ? [{ token: bearerToken(authorization, chitchatCompat) ?? '', protocol: null }] : []),
   ].filter((c) => c.token);
   let refusal = new ApiError(403, 'token');
   for (const [i, candidate] of candidates.entries()) {

@@ -15,6 +15,7 @@ import type { RoomChange, RoomEvents } from '../rooms/events.js';
 import type { RoomService } from '../rooms/service.js';
 import type { StoredRoom } from '../store/store.js';
 import type { Broker } from './broker.js';
+import { RateLimitedError, type ClientLimits } from '../http/limits.js';
 import { admit, roomIdOf, type Admission } from './handshake.js';
 import { TokenBucket } from './rate.js';
 import type { ChatService, Participant } from './service.js';
@@ -34,6 +35,10 @@ export interface ChatSessionsDeps {
   instanceId: string;
   /** Presence leases are extended every quarter of it. */
   presenceTtlMs: number;
+  /** config.chitchatCompat: which Authorization forms are read. */
+  chitchatCompat: boolean;
+  /** An upgrade counts as a request of its client, as REST calls do. */
+  clientLimits: Pick<ClientLimits, 'request'>;
 }
 
 interface Connection {
@@ -45,6 +50,11 @@ interface Connection {
   bucket: TokenBucket;
   /** Frames are handled one after another, in order, though the rules are asynchronous. */
   queue: Promise<void>;
+  /** Frames in `queue`, not yet handled: at the cap, a frame is refused at once instead of queued. */
+  pending: number;
+  /** Refusals in the current flood window, and when it began (performance.now()). */
+  refusals: number;
+  refusalsSince: number;
 }
 
 interface LocalRoom {
@@ -115,8 +125,9 @@ export class ChatSessions {
     if (this.closing.signal.aborted) return void socket.destroy();
     let leaveRoom: (() => void) | undefined;
     try {
+      await this.deps.clientLimits.request(req);
       const room = await this.deps.rooms.resolve(roomIdOf(path));
-      const admission = admit(room, req, this.deps.tokens);
+      const admission = admit(room, req, this.deps.tokens, this.deps.chitchatCompat);
       const local = this.arrive(room.id);
       let settled = false;
       leaveRoom = () => {
@@ -139,7 +150,8 @@ export class ChatSessions {
       leaveRoom?.();
       const { error, unexpected } = failureOf(err);
       if (unexpected) this.deps.logger.error({ err }, 'websocket upgrade failed');
-      if (socket.writable) socket.end(errorResponseText(this.deps.contract, error));
+      const headers: Record<string, string> = error instanceof RateLimitedError ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
+      if (socket.writable) socket.end(errorResponseText(this.deps.contract, error, headers));
       else socket.destroy();
     }
   }
@@ -192,18 +204,27 @@ export class ChatSessions {
       alive: true,
       bucket: new TokenBucket(limits.ratePerSecond, limits.rateBurst),
       queue: Promise.resolve(),
+      pending: 0,
+      refusals: 0,
+      refusalsSince: 0,
     };
     local.connections.add(connection);
     if (this.closing.signal.aborted) this.kick(connection, 'shuttingDown');
     ws.on('pong', () => (connection.alive = true));
     ws.on('message', (data, isBinary) => {
-      // The rate counts frames as they arrive, however long the store takes with earlier ones.
-      const allowed = connection.bucket.take();
-      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary, allowed));
+      // The rate counts frames as they arrive, however long the store takes with earlier ones. A frame
+      // over the rate, or beyond the pending cap, is refused at once: it never waits behind a stalled
+      // store, so what one socket can make the server hold is bounded.
+      if (!connection.bucket.take() || connection.pending >= limits.maxPendingFrames) return this.refuse(connection, new ApiError(605));
+      connection.pending++;
+      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary)).finally(() => connection.pending--);
     });
     ws.on('error', (err) => {
-      // ws closes the socket itself after an error (1009 for an oversized frame); log only the unexpected.
-      if ((err as { code?: string }).code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.deps.logger.warn({ err }, 'websocket error');
+      // ws closes the socket itself after an error (1009 for an oversized frame, 1007 for invalid UTF-8):
+      // the peer's fault, logged as one line without a stack.
+      const { code, message } = err as { code?: string; message: string };
+      if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      this.deps.logger.info({ code, reason: message, connection: connection.participant.id }, 'invalid websocket frame; socket closed');
     });
     ws.on('close', () => {
       connection.queue = connection.queue.then(() => this.disconnected(connection, local));
@@ -271,10 +292,9 @@ export class ChatSessions {
     }
   }
 
-  private async receive(connection: Connection, data: RawData, isBinary: boolean, allowed: boolean): Promise<void> {
+  private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
     if (connection.ws.readyState !== WebSocket.OPEN) return; // closing: a kicked socket says nothing more
     try {
-      if (!allowed) throw new ApiError(605);
       await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
     } catch (err) {
       // A bug or a failing store must not take the process (and every other room) down with it.
@@ -316,7 +336,24 @@ export class ChatSessions {
     this.vacate(connection.participant.room.id, local);
   }
 
+  /**
+   * Refusals of the peer's own doing (not the store's: 701, 702) count towards a flood: past
+   * `floodRefusals` of them within `floodWindowMs`, the socket is closed.
+   */
+  private flooding(connection: Connection, error: ApiError): boolean {
+    if (error.code === 701 || error.code === 702) return false;
+    const { floodRefusals, floodWindowMs } = this.deps.limits;
+    const now = performance.now();
+    if (now - connection.refusalsSince > floodWindowMs) {
+      connection.refusalsSince = now;
+      connection.refusals = 0;
+    }
+    return ++connection.refusals > floodRefusals;
+  }
+
   private refuse(connection: Connection, error: ApiError): void {
+    if (connection.ws.readyState !== WebSocket.OPEN) return;
+    if (this.flooding(connection, error)) return this.kick(connection, 'flooding');
     const { body } = errorBody(this.deps.contract, error);
     const event: ErrorEvent = { event_type: 'error', error: body.error, time: new Date().toISOString(), room_id: connection.participant.room.id };
     const frame = JSON.stringify(event);

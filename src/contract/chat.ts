@@ -12,7 +12,7 @@ export interface CloseCode {
   reason: string;
 }
 
-export type CloseCodeName = 'roomDeleted' | 'tokenRevoked' | 'frameTooLarge' | 'slowReader' | 'shuttingDown';
+export type CloseCodeName = 'roomDeleted' | 'tokenRevoked' | 'frameTooLarge' | 'slowReader' | 'flooding' | 'shuttingDown';
 
 export interface ChatContract {
   /** The bundled document as served at /asyncapi.yaml. */

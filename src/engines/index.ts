@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { MemoryMessageStore } from '../store/memory-messages.js';
 import { MemoryRoomStore } from '../store/memory.js';
+import { withDeadline } from '../store/deadline.js';
 import type { MessageStore, RoomStore } from '../store/store.js';
 import type { Engines, LiveEngines } from './engines.js';
 import { InMemoryPresence, InProcessBroker, InProcessRoomEvents } from './memory.js';
@@ -69,7 +70,8 @@ export async function openEngines(config: Config, logger: Logger, overrides: Eng
   } else {
     live = inProcessEngines(config);
   }
-  const { rooms, messages } = stores;
+  const rooms = withDeadline(stores.rooms, config.storeTimeoutMs);
+  const messages = withDeadline(stores.messages, config.storeTimeoutMs);
   return {
     ...live,
     broker: overrides.broker ?? live.broker,

@@ -1,27 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Context } from 'openapi-backend';
-import proxyaddr from 'proxy-addr';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
 import { configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
 import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
-import type { RateLimiterOptions } from '../engines/index.js';
 import { ApiError, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { needsToken } from '../rooms/access.js';
 import { bodyReader, runMiddleware } from './body.js';
 import { splitUrl } from './mount.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
+import { RateLimitedError } from './limits.js';
 import { replyError } from './reply.js';
-import { roomTokenSecurityHandler, type RoomAccess } from './room-access.js';
+import { authorizeBeforeBody, roomTokenSecurityHandler } from './room-access.js';
 
 export interface AppDeps extends HandlerDeps {
   config: Config;
   logger: Logger;
-  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
 }
 
 /**
@@ -32,6 +28,18 @@ export interface AppDeps extends HandlerDeps {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
+
+/** The URL as the request log shows it: each query value replaced unless it is a number. */
+export function loggableUrl(url: string): string {
+  const { path, query } = splitUrl(url);
+  if (!query) return path;
+  const parts = query.slice(1).split('&').map((part) => {
+    const at = part.indexOf('=');
+    return at < 0 || /^[0-9]{1,15}$/.test(part.slice(at + 1)) ? part : `${part.slice(0, at)}=[redacted]`;
+  });
+  return `${path}?${parts.join('&')}`;
+}
 
 /** body-parser failures, by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
 const BODY_ERRORS: Record<string, ApiError> = {
@@ -56,17 +64,11 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
   });
   api.register(operationHandlers(deps) as never);
   // Both schemes read the same Authorization header; requireRoomAccess reads the verdict under roomToken.
-  const security = roomTokenSecurityHandler(deps.rooms, deps.tokens);
+  const security = roomTokenSecurityHandler(deps.rooms, deps.tokens, deps.config.chitchatCompat);
   api.registerSecurityHandler('roomToken', security);
   api.registerSecurityHandler('chitchatAuthorization', security);
   api.register({
-    // ChitChat authorized before it read the body: a request without a valid token learns nothing about its body.
-    postSecurityHandler: (c: Context) => {
-      const access = c.security?.roomToken as RoomAccess | undefined;
-      if (access && 'room' in access && access.room && needsToken(access.room) && access.tokenError) {
-        throw access.tokenError;
-      }
-    },
+    postSecurityHandler: (c: Context) => authorizeBeforeBody(c, deps.config.chitchatCompat),
     validationFail: (c: Context) => {
       throw toApiError(c.validation.errors ?? []);
     },
@@ -95,15 +97,12 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const { config, contract, logger } = deps;
   const api = await createApiBackend(deps);
   const readBody = bodyReader(config.bodyLimitBytes, contract.jsonTextMediaTypes);
-  const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false }) : null;
-  // Shared by every instance when the engines are Redis: N instances still give one limit per client.
-  const limiter =
-    config.rateLimit > 0 ? deps.rateLimiter({ name: 'rest', points: config.rateLimit, durationSeconds: config.rateLimitWindowMs / 1000 }) : null;
-  // X-Forwarded-For names the client only when it comes from a proxy TRUST_PROXY lists.
-  const trusted = config.trustProxy.length ? proxyaddr.compile(config.trustProxy) : null;
-  const clientAddress = (req: IncomingMessage) => (trusted ? proxyaddr(req, trusted) : (req.socket.remoteAddress ?? ''));
-
-  /** One line per request: method, path, status and time only; headers and bodies stay out of the log. */
+  // No index files, so no redirect of a folder to its slash either: a folder serves nothing (601).
+  const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false, redirect: false }) : null;
+  /**
+   * One line per request: method, path, status and time only; headers and bodies stay out of the log,
+   * and so do query values, which may be tokens, but for numbers (limit, cursor).
+   */
   function logOnClose(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     res.once('close', () => {
@@ -111,7 +110,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
       const level = !finished ? 'warn' : res.statusCode >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
-        { req: { method: req.method, url: req.url }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
+        { req: { method: req.method, url: loggableUrl(req.url ?? '/') }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
         finished ? 'request completed' : 'request aborted',
       );
     });
@@ -121,17 +120,10 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     const url = req.url ?? '/';
     const { path, query } = splitUrl(url);
 
-    if (limiter && (path === '/chats' || path.startsWith('/chats/'))) {
-      try {
-        await limiter.consume(clientAddress(req));
-      } catch (refusal) {
-        if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        res.setHeader('Retry-After', Math.ceil(refusal.msBeforeNext / 1000));
-        throw new ApiError(605);
-      }
-    }
+    if (path === '/chats' || path.startsWith('/chats/')) await deps.limits.request(req);
 
-    const { body, headers } = await readBody(req, res);
+    // GET, HEAD and DELETE have no body in the document: a stray one is left unread (Node discards it), not refused.
+    const { body, headers } = BODYLESS.has(req.method ?? 'GET') ? { body: undefined, headers: req.headers } : await readBody(req, res);
 
     // A path that is not valid percent-encoding names no room and no route.
     try {
@@ -157,18 +149,20 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const bodyError = err as { type?: string; status?: number };
+    // The client went away, or the read timeout answered it already (408): nothing more to say.
+    if (bodyError.type === 'request.aborted') return void res.destroy();
     if (res.headersSent) {
       logger.error({ err, req: { method: req.method, url: req.url } }, 'failed after the response started');
       res.destroy();
       return;
     }
-    const bodyError = err as { type?: string; status?: number };
-    if (bodyError.type === 'request.aborted') return void res.destroy();
     const known = bodyError.type ? BODY_ERRORS[bodyError.type] : undefined;
     if (known) return replyError(res, contract, known);
     if (bodyError.type && bodyError.status && bodyError.status < 500) return replyError(res, contract, new ApiError(103));
     const { error, unexpected } = failureOf(err);
-    if (unexpected) logger.error({ err, req: { method: req.method, url: req.url } }, 'unhandled error');
+    if (error instanceof RateLimitedError) res.setHeader('Retry-After', error.retryAfterSeconds);
+    if (unexpected) logger.error({ err, req: { method: req.method, url: loggableUrl(req.url ?? '/') } }, 'unhandled error');
     else if (error.code === 701) logger.warn({ err }, 'store unavailable');
     replyError(res, contract, error);
   }

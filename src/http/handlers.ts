@@ -10,10 +10,11 @@ import type { RoomService } from '../rooms/service.js';
 import type { Engines } from '../engines/index.js';
 import { needsToken } from '../rooms/access.js';
 import { chatDocs, DOCS_HEADERS, restDocs, sendDocsAsset } from './docs.js';
+import type { ClientLimits } from './limits.js';
 import { requestOrigin, servedDocuments } from './origin.js';
 import { sendChatPage, sendChatPageAsset } from './page.js';
 import { send, sendJson } from './reply.js';
-import { requireRoomAccess } from './room-access.js';
+import { requireRoomAccess, requireRoomManagement } from './room-access.js';
 
 type Schemas = components['schemas'];
 type OperationId = keyof operations;
@@ -32,6 +33,9 @@ export interface HandlerDeps {
   startedAt: number;
   /** config.basePath: the start of every path written into a response. */
   basePath: string;
+  /** config.chitchatCompat: who may change a public room. */
+  chitchatCompat: boolean;
+  limits: ClientLimits;
 }
 
 type OperationHandler = (c: Context, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -58,7 +62,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
       res.setHeader('Location', `${basePath}/chats/${room.id}`);
-      json<Schemas['Room']>(res, 201, await rooms.toResource(room, []));
+      json<Schemas['Room']>(res, 201, { ...(await rooms.toResource(room, [])), owner_token: tokens.issueOwner(room) });
     },
 
     async getRoom(c, _req, res) {
@@ -66,13 +70,13 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     async updateRoom(c, _req, res) {
-      const { room } = requireRoomAccess(c);
+      const room = requireRoomManagement(c, deps.chitchatCompat);
       const updated = await rooms.update(room, c.request.requestBody as Schemas['RoomUpdate']);
       json<Schemas['Room']>(res, 200, await rooms.toResource(updated));
     },
 
     async deleteRoom(c, _req, res) {
-      const { room } = requireRoomAccess(c);
+      const room = requireRoomManagement(c, deps.chitchatCompat);
       await rooms.delete(room);
       json<Schemas['StatusOk']>(res, 200, { status: true });
     },
@@ -87,7 +91,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       const room = await rooms.resolve(roomIdOf(c));
       if (!needsToken(room)) return json<Schemas['StatusOk']>(res, 200, { status: true });
       const { secret, name } = c.request.requestBody as Schemas['TokenRequest'];
-      if (!(await passwords.matches(secret, room.passwordHash))) throw new ApiError(304, 'secret');
+      if (!(await deps.limits.passwordAttempt(room.id, () => passwords.matches(secret, room.passwordHash)))) throw new ApiError(304, 'secret');
       if (!name) throw new ApiError(303, 'name');
       json<Schemas['TokenResponse']>(res, 201, {
         status: true,

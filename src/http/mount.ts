@@ -1,4 +1,4 @@
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Contract } from '../contract/document.js';
@@ -38,19 +38,34 @@ export function belowBasePath(basePath: string, handler: RequestListener, contra
   };
 }
 
+/** The hop-by-hop headers and Connection tokens of an upgrade offer. */
+const UPGRADE_OFFER = /^(?:upgrade|http2-settings)$/i;
+
 /**
- * An upgrade declined: the request is answered over HTTP/1.1 by `listener`, as if it had asked for no
- * upgrade, and the connection closed after it. Node hands every request with an Upgrade header (curl
- * --http2 offers h2c over http://) to the 'upgrade' listeners once there are any, so whoever listens
- * there must answer what it does not take. A body sent with it is lost: Node stops reading the request
- * at the upgrade (issue #13 has it).
+ * An upgrade declined: the request goes back to the server it came from as the plain HTTP/1.1 request
+ * it would be without its upgrade offer, body and all, and the connection carries on as any other. Node
+ * hands every request with an Upgrade header (curl --http2 offers h2c over http://) to the 'upgrade'
+ * listeners once there are any, having stopped reading the request at its headers: the headers are
+ * written again without the offer, put back in front of what the socket has not delivered yet (`head`,
+ * then the rest of the body), and the server parses the whole as a new connection.
  */
-export function declineUpgrade(req: IncomingMessage, socket: Duplex, listener: (req: IncomingMessage, res: ServerResponse) => void): void {
+export function declineUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   // Node's own error listener is gone from an upgraded socket: a peer's reset must not end the process.
   socket.on('error', () => socket.destroy());
-  const res = new ServerResponse(req);
-  res.assignSocket(socket as Socket);
-  res.shouldKeepAlive = false;
-  res.once('finish', () => socket.end());
-  listener(req, res);
+  const server = (socket as Socket & { server?: Server }).server;
+  if (!server) return void socket.destroy();
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  const { rawHeaders } = req;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    let value = rawHeaders[i + 1]!;
+    if (UPGRADE_OFFER.test(name)) continue;
+    if (/^connection$/i.test(name)) {
+      value = value.split(',').map((token) => token.trim()).filter((token) => token && !UPGRADE_OFFER.test(token)).join(', ');
+      if (!value) continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
+  server.emit('connection', socket);
 }

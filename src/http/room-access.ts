@@ -1,22 +1,26 @@
 import type { Context } from 'openapi-backend';
 import { bearerToken, type RoomClaims, type RoomTokens } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
-import { needsToken } from '../rooms/access.js';
+import { managementNeeds, needsToken } from '../rooms/access.js';
 import type { RoomService } from '../rooms/service.js';
 import type { StoredRoom } from '../store/store.js';
 
-/** What the `roomToken` security handler found: the room addressed, and the token's verdict on it. */
+/** What the `roomToken` security handler found: the room addressed, and the bearer token's verdict on it. */
 export interface RoomAccess {
   room: StoredRoom | null;
   claims: RoomClaims | null;
+  /** Why the token is not a room token for this room (an owner token is not one either). */
   tokenError: ApiError | null;
+  /** The token is this room's owner token. */
+  owner: boolean;
 }
 
 /**
- * The handler for the spec's `roomToken` security scheme. It never rejects by itself: public rooms
- * need no token, so the operation decides with `requireRoomAccess` once the room is known.
+ * The handler for the spec's `roomToken` security scheme. It never rejects by itself: what a request
+ * needs depends on the room, so the operation decides with `requireRoomAccess` or
+ * `requireRoomManagement` once the room is known.
  */
-export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens) {
+export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens, chitchatCompat: boolean) {
   // Registered for both schemes that read Authorization; one request looks its room up once.
   const verdicts = new WeakMap<Context, Promise<RoomAccess>>();
   return (c: Context): Promise<RoomAccess> => {
@@ -31,28 +35,62 @@ export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens)
     try {
       room = await rooms.resolve(roomId);
     } catch (err) {
-      if (err instanceof ApiError) return { room: null, claims: null, tokenError: null };
+      if (err instanceof ApiError) return { room: null, claims: null, tokenError: null, owner: false };
       throw err;
     }
     const header = c.request.headers.authorization;
-    const token = bearerToken(Array.isArray(header) ? header[0] : header);
-    if (!token) return { room, claims: null, tokenError: new ApiError(403, 'token') };
+    const token = bearerToken(Array.isArray(header) ? header[0] : header, chitchatCompat);
+    if (!token) return { room, claims: null, tokenError: new ApiError(403, 'token'), owner: false };
+    if (tokens.isOwner(room, token)) return { room, claims: null, tokenError: new ApiError(403, 'token'), owner: true };
     try {
-      return { room, claims: tokens.verify(room, token), tokenError: null };
+      return { room, claims: tokens.verify(room, token), tokenError: null, owner: false };
     } catch (err) {
-      if (err instanceof ApiError) return { room, claims: null, tokenError: err };
+      if (err instanceof ApiError) return { room, claims: null, tokenError: err, owner: false };
       throw err;
     }
   }
 }
 
-/** The room of an operation secured by `roomToken`, once its token (if it needs one) is valid. */
-export function requireRoomAccess(c: Context): { room: StoredRoom; claims: RoomClaims | null } {
+function accessOf(c: Context): RoomAccess & { room: StoredRoom } {
   const result = c.security?.roomToken as RoomAccess | { error: unknown } | undefined;
   if (!result) throw new Error('roomToken security handler did not run');
   if ('error' in result) throw result.error;
   if (!result.room) throw new ApiError(101);
-  if (!needsToken(result.room)) return { room: result.room, claims: null };
-  if (result.tokenError) throw result.tokenError;
-  return { room: result.room, claims: result.claims };
+  return result as RoomAccess & { room: StoredRoom };
+}
+
+/** The room of an operation that reads it, once its room token (if it needs one) is valid. */
+export function requireRoomAccess(c: Context): { room: StoredRoom; claims: RoomClaims | null } {
+  const access = accessOf(c);
+  if (!needsToken(access.room)) return { room: access.room, claims: null };
+  if (access.tokenError) throw access.tokenError;
+  return { room: access.room, claims: access.claims };
+}
+
+/** The room of an operation that changes or deletes it, once the request may (rooms/access.ts decides). */
+export function requireRoomManagement(c: Context, chitchatCompat: boolean): StoredRoom {
+  const access = accessOf(c);
+  if (access.owner) return access.room;
+  switch (managementNeeds(access.room, chitchatCompat)) {
+    case 'nothing':
+      return access.room;
+    case 'roomToken':
+      if (access.tokenError) throw access.tokenError;
+      return access.room;
+    case 'owner':
+      throw new ApiError(104, 'token');
+  }
+}
+
+const MANAGING = new Set(['updateRoom', 'deleteRoom']);
+
+/**
+ * Authorization before the body is read, as ChitChat did: a request without the right token learns
+ * nothing about its body. An unknown room is left to the operation (101 after validation).
+ */
+export function authorizeBeforeBody(c: Context, chitchatCompat: boolean): void {
+  const access = c.security?.roomToken as RoomAccess | undefined;
+  if (!access || !('room' in access) || !access.room) return;
+  if (MANAGING.has(c.operation.operationId ?? '')) requireRoomManagement(c, chitchatCompat);
+  else requireRoomAccess(c);
 }

@@ -13,3 +13,14 @@ export function needsToken(room: Pick<StoredRoom, 'visibility'>): boolean {
 export function stillAdmits(room: StoredRoom, tokenUser: string | null, admittedHash: string): boolean {
   return !needsToken(room) || (tokenUser !== null && admittedHash === room.passwordHash);
 }
+
+/**
+ * What it takes to change or delete a room. Its owner token always does. Otherwise: a room token for a
+ * private or hidden room (the password is what its members share, as in ChitChat); for a public room,
+ * nothing in ChitChat's open model, and the owner token only in ours, so that nobody takes over a room
+ * they did not create (the default room, created by nobody, stays as it is).
+ */
+export function managementNeeds(room: Pick<StoredRoom, 'visibility'>, chitchatCompat: boolean): 'owner' | 'roomToken' | 'nothing' {
+  if (needsToken(room)) return 'roomToken';
+  return chitchatCompat ? 'nothing' : 'owner';
+}

@@ -16,7 +16,7 @@ let api: ChitChatClient;
 let counter = 0;
 
 beforeAll(async () => {
-  server = await startTestServer({ chat: { maxFrameBytes: 4096, ratePerSecond: 50, rateBurst: 50, pingIntervalMs: 30_000, maxBufferedBytes: 1 << 20 } });
+  server = await startTestServer({ chat: { maxFrameBytes: 4096, ratePerSecond: 50, rateBurst: 50, pingIntervalMs: 30_000, maxBufferedBytes: 1 << 20, maxPendingFrames: 64 } });
   api = server.client();
 });
 afterAll(() => server.close());

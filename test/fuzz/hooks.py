@@ -1,7 +1,8 @@
-"""Schemathesis hooks: room tokens for the private and hidden rooms the run itself creates.
+"""Schemathesis hooks: owner and room tokens for the rooms the run itself creates.
 
-The fuzzer creates rooms with passwords it made up; the hooks remember them (from each 201 of
-POST /chats) and, before a call on such a room that accepts a room token, fetch one with
+The fuzzer creates rooms, some with passwords it made up; the hooks remember each room's owner token
+and password (from each 201 of POST /chats). Changing or deleting such a room sends its owner token, as
+its creator would; other calls on a private room that accept a room token fetch one with
 POST /chats/{roomId}/token, the way a client would. Calls on other rooms go as generated.
 """
 import os
@@ -11,6 +12,8 @@ import schemathesis
 
 BASE_URL = os.environ["CHITCHAT_URL"]
 PASSWORDS: dict[str, str] = {}
+OWNER_TOKENS: dict[str, str] = {}
+MANAGING = {("PUT", "/chats/{roomId}"), ("DELETE", "/chats/{roomId}")}
 TOKEN_OPERATIONS = {("PUT", "/chats/{roomId}"), ("DELETE", "/chats/{roomId}"), ("GET", "/chats/{roomId}/token/renew")}
 
 
@@ -20,8 +23,9 @@ def after_call(context, case, response):
         return
     body = case.body if isinstance(case.body, dict) else {}
     password = body.get("password")
+    room = response.json()
+    OWNER_TOKENS[str(room["id"])] = OWNER_TOKENS[room["title"].casefold()] = room["owner_token"]
     if password:
-        room = response.json()
         PASSWORDS[str(room["id"])] = password
         PASSWORDS[room["title"].casefold()] = password
 
@@ -33,6 +37,10 @@ def before_call(context, case, **kwargs):
     if case.headers and "Authorization" in case.headers:
         return
     room = str((case.path_parameters or {}).get("roomId", ""))
+    owner_token = OWNER_TOKENS.get(room) or OWNER_TOKENS.get(room.casefold())
+    if (case.method.upper(), case.path) in MANAGING and owner_token:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {owner_token}"}
+        return
     password = PASSWORDS.get(room) or PASSWORDS.get(room.casefold())
     if not password:
         return

@@ -112,10 +112,30 @@ describe('renewToken', () => {
     expect(data).toEqual({ status: true });
   });
 
-  it('accepts "Bearer", "Token" and a bare token in Authorization, as ChitChat did', async () => {
+  it('reads Authorization as "Bearer" in any case and one token, and nothing else (403 code 403)', async () => {
     const token = (await server.client().authorize(privateRoom.id, PASSWORD, 'formats'))!.token;
-    for (const header of [`Bearer ${token}`, `bearer ${token}`, `Token ${token}`, token]) {
+    for (const header of [`Bearer ${token}`, `bearer ${token}`, `BEARER  ${token}`]) {
       expect((await renewWith(privateRoom, header)).status).toBe(201);
+    }
+    for (const header of [`Token ${token}`, token, `Basic ${token}`, `Foo ${token}`, `Bearer ${token} extra`, `Bearer ${token},x`, `Bearer`]) {
+      const refused = await renewWith(privateRoom, header);
+      expect([header, refused.status, refused.body]).toEqual([header, 403, { status: false, error: { code: 403, error: 'Token error: Invalid token', field: 'token' } }]);
+    }
+  });
+});
+
+describe('in ChitChat compatibility mode (CHITCHAT_COMPAT)', () => {
+  it('also reads "Token <t>" and a bare token, as ChitChat did', async () => {
+    const compat = await startTestServer({ chitchatCompat: true });
+    try {
+      const room = await compat.client().createRoom({ title: 'Compat token room', visibility: 'private', password: PASSWORD });
+      const token = (await compat.client().authorize(room.id, PASSWORD, 'formats'))!.token;
+      for (const header of [`Bearer ${token}`, `Token ${token}`, token]) {
+        const response = await compat.request('GET', `/chats/${room.id}/token/renew`, { headers: { authorization: header } });
+        expect([header, response.status]).toEqual([header, 201]);
+      }
+    } finally {
+      await compat.close();
     }
   });
 });

@@ -123,6 +123,7 @@ ErrorCode: TypeAlias = Literal[
     604,
     605,
     606,
+    607,
     701,
     702,
 ]

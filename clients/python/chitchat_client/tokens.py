@@ -1,4 +1,4 @@
-"""Room tokens kept by room id and attached to every call on that room, as the TypeScript SDK does."""
+"""Room and owner tokens kept by room id and attached to every call on that room, as the TypeScript SDK does."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class RoomTokens(httpx.Auth):
         # The API's paths start after the base URL's own path (http://host/api -> /api).
         self._prefix = httpx.URL(base_url).raw_path.decode("ascii").rstrip("/")
         self._tokens: dict[int, str] = {}
+        # The owner tokens of the rooms created through this client: changing or deleting a room sends it.
+        self._owner_tokens: dict[int, str] = {}
         self._ids: dict[str, int] = {}
         # Tokens set for a title whose id is not known yet.
         self._by_title: dict[str, str] = {}
@@ -60,9 +62,19 @@ class RoomTokens(httpx.Auth):
             return self._by_title.get(title_key(str(room)))
         return self._tokens.get(room_id)
 
+    def set_owner(self, room: int, owner_token: str) -> None:
+        self._owner_tokens[room] = owner_token
+
+    def owner_token_for(self, room: str | int) -> str | None:
+        room_id = self._id_of(room)
+        return None if room_id is None else self._owner_tokens.get(room_id)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         room, rest = self._room_of(request)
-        token = self.token_for(room) if room is not None else None
+        managing = rest is None and request.method in ("PUT", "DELETE")
+        token = None
+        if room is not None:
+            token = (self.owner_token_for(room) if managing else None) or self.token_for(room)
         if token is not None and "Authorization" not in request.headers:
             request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
@@ -92,6 +104,9 @@ class RoomTokens(httpx.Auth):
         body: Any = response.json()
         if not isinstance(body, dict):
             return
+        owner_token = body.get("owner_token")
+        if room is None and isinstance(owner_token, str) and isinstance(body.get("id"), int):
+            self._owner_tokens[body["id"]] = owner_token
         rooms = body.get("rooms")
         for named in [body, *(rooms if isinstance(rooms, list) else [])]:
             if isinstance(named, dict) and isinstance(named.get("id"), int) and isinstance(named.get("title"), str):

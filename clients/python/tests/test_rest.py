@@ -145,6 +145,27 @@ def test_a_public_room_needs_no_token(chat: ChitChat) -> None:
     assert unwrap(list_messages.sync_detailed(str(room.id), client=chat.api, limit=10)).next_cursor is None
 
 
+def test_keeps_the_owner_token_of_a_room_it_created_to_change_it(base_url: str, chat: ChitChat) -> None:
+    room = unwrap(
+        create_room.sync_detailed(client=chat.api, body=RoomCreate(title=unique("Owned"), visibility="public"))
+    )
+    assert isinstance(room.owner_token, str) and chat.tokens.owner_token_for(room.id) == room.owner_token
+    with ChitChat(base_url) as stranger:
+        with pytest.raises(ChitChatError) as refused:
+            unwrap(
+                update_room.sync_detailed(
+                    str(room.id), client=stranger.api, body=RoomUpdate(title="Mine", visibility="public")
+                )
+            )
+        assert (refused.value.status, refused.value.code, refused.value.field) == (401, 104, "token")
+    changed = unwrap(
+        update_room.sync_detailed(
+            room.title, client=chat.api, body=RoomUpdate(title=room.title + " v2", visibility="public")
+        )
+    )
+    assert changed.title == room.title + " v2"
+
+
 def test_reads_both_documents_as_yaml(chat: ChitChat) -> None:
     openapi = yaml.safe_load(chat.openapi_document())
     asyncapi = yaml.safe_load(chat.asyncapi_document())

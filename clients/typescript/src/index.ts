@@ -2,7 +2,7 @@
  * TypeScript SDK for the ChitChat-compatible chat-room API.
  *
  * `paths` and `components` are generated from openapi.yaml; the client is openapi-fetch over them.
- * The helpers below only remember room tokens and attach them, and turn error bodies into exceptions.
+ * The helpers below only remember room and owner tokens and attach them, and turn error bodies into exceptions.
  */
 import createClient, { type Client, type ClientOptions, type Middleware } from 'openapi-fetch';
 import type { components, operations, paths } from './generated/openapi.js';
@@ -46,7 +46,13 @@ export interface ChitChatClient extends Client<paths> {
   setToken(room: string | number, token: string): void;
   forgetToken(room: string | number): void;
   tokenFor(room: string | number): string | undefined;
-  /** POST /chats: the created room, or a thrown ChitChatError. */
+  /**
+   * Remembers a room's owner token (kept from `createRoom` already): changing or deleting that room
+   * carries it instead of the room token.
+   */
+  setOwnerToken(room: string | number, ownerToken: string): void;
+  ownerTokenFor(room: string | number): string | undefined;
+  /** POST /chats: the created room, or a thrown ChitChatError. Its `owner_token` is remembered. */
   createRoom(body: RoomCreate): Promise<Room>;
   /**
    * POST /chats/{roomId}/token and remember the token for later calls on that room.
@@ -67,25 +73,38 @@ const isId = (room: string | number) => typeof room === 'number' || /^[0-9]{1,15
 export function createChitChatClient(options: ClientOptions & { baseUrl: string }): ChitChatClient {
   const client = createClient<paths>(options);
   const tokens = new Map<number, string>();
+  const ownerTokens = new Map<number, string>();
   const ids = new Map<string, number>();
   /** Tokens set for a title whose id is not known yet. */
   const byTitle = new Map<string, string>();
+  const ownersByTitle = new Map<string, string>();
   const idOf = (room: string | number) => (isId(room) ? Number(room) : ids.get(titleKey(String(room))));
   const learn = (title: string, id: number) => {
     ids.set(titleKey(title), id);
-    const pending = byTitle.get(titleKey(title));
-    if (pending !== undefined && !tokens.has(id)) tokens.set(id, pending);
-    byTitle.delete(titleKey(title));
+    for (const [pendingByTitle, kept] of [[byTitle, tokens], [ownersByTitle, ownerTokens]] as const) {
+      const pending = pendingByTitle.get(titleKey(title));
+      if (pending !== undefined && !kept.has(id)) kept.set(id, pending);
+      pendingByTitle.delete(titleKey(title));
+    }
   };
-  const lookup = (room: string | number) => {
+  const lookupIn = (kept: Map<number, string>, pendingByTitle: Map<string, string>, room: string | number) => {
     const id = idOf(room);
-    return id === undefined ? byTitle.get(titleKey(String(room))) : tokens.get(id);
+    return id === undefined ? pendingByTitle.get(titleKey(String(room))) : kept.get(id);
+  };
+  const lookup = (room: string | number) => lookupIn(tokens, byTitle, room);
+  const lookupOwner = (room: string | number) => lookupIn(ownerTokens, ownersByTitle, room);
+  const keep = (kept: Map<number, string>, pendingByTitle: Map<string, string>, room: string | number, token: string) => {
+    const id = idOf(room);
+    if (id === undefined) pendingByTitle.set(titleKey(String(room)), token);
+    else kept.set(id, token);
   };
 
   const attachToken: Middleware = {
-    onRequest({ request, params }) {
+    onRequest({ request, params, schemaPath }) {
       const roomId = (params.path as { roomId?: string | number } | undefined)?.roomId;
-      const token = roomId === undefined ? undefined : lookup(roomId);
+      // Changing or deleting a room is what its owner token is for; everything else takes the room token.
+      const managing = schemaPath === '/chats/{roomId}' && (request.method === 'PUT' || request.method === 'DELETE');
+      const token = roomId === undefined ? undefined : ((managing ? lookupOwner(roomId) : undefined) ?? lookup(roomId));
       if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
       return request;
     },
@@ -98,6 +117,9 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
       }
       if (typeof body.room_id === 'number' && roomId !== undefined && !isId(roomId)) learn(String(roomId), body.room_id);
       if (typeof body.id === 'number' && roomId !== undefined && !isId(roomId)) learn(String(roomId), body.id);
+      if (schemaPath === '/chats' && response.status === 201 && typeof body.id === 'number' && typeof body.owner_token === 'string') {
+        ownerTokens.set(body.id, body.owner_token);
+      }
       if (schemaPath === '/chats/{roomId}/token/renew' && response.status === 201 && typeof body.token === 'string' && typeof body.room_id === 'number') {
         tokens.set(body.room_id, body.token);
       }
@@ -108,9 +130,7 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
 
   return Object.assign(client, {
     setToken(room: string | number, token: string) {
-      const id = idOf(room);
-      if (id === undefined) byTitle.set(titleKey(String(room)), token);
-      else tokens.set(id, token);
+      keep(tokens, byTitle, room, token);
     },
     forgetToken(room: string | number) {
       const id = idOf(room);
@@ -119,6 +139,12 @@ export function createChitChatClient(options: ClientOptions & { baseUrl: string 
     },
     tokenFor(room: string | number) {
       return lookup(room);
+    },
+    setOwnerToken(room: string | number, ownerToken: string) {
+      keep(ownerTokens, ownersByTitle, room, ownerToken);
+    },
+    ownerTokenFor(room: string | number) {
+      return lookupOwner(room);
     },
     async createRoom(body: RoomCreate) {
       return unwrap(await client.POST('/chats', { body }));

@@ -66,6 +66,7 @@ export type ErrorCode =
   | 604
   | 605
   | 606
+  | 607
   | 701
   | 702;
 

@@ -24,6 +24,7 @@ class ErrorCode(IntEnum):
     VALUE_604 = 604
     VALUE_605 = 605
     VALUE_606 = 606
+    VALUE_607 = 607
     VALUE_701 = 701
     VALUE_702 = 702
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 
 from ..models.visibility import Visibility
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.room_user import RoomUser
@@ -28,6 +29,12 @@ class Room:
         created_at (datetime.datetime): RFC 3339; never changes after creation.
         updated_at (datetime.datetime):
         users (list[RoomUser]):
+        owner_token (str | Unset): Only in the answer to `createRoom`, and only then: the room's owner token, the
+            credential of
+            its creator. Sent as `Authorization: Bearer <owner_token>`, it lets its holder change or delete
+            the room, public or not; nothing else can change or delete a public room, unless the server runs
+            in ChitChat compatibility mode (`CHITCHAT_COMPAT`). It does not expire, survives password
+            changes and ends with the room. It is not a room token: it does not let anyone chat.
     """
 
     id: int
@@ -37,6 +44,7 @@ class Room:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     users: list[RoomUser]
+    owner_token: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -56,6 +64,8 @@ class Room:
             users_item = users_item_data.to_dict()
             users.append(users_item)
 
+        owner_token = self.owner_token
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -69,6 +79,8 @@ class Room:
                 "users": users,
             }
         )
+        if owner_token is not UNSET:
+            field_dict["owner_token"] = owner_token
 
         return field_dict
 
@@ -96,6 +108,8 @@ class Room:
 
             users.append(users_item)
 
+        owner_token = d.pop("owner_token", UNSET)
+
         room = cls(
             id=id,
             title=title,
@@ -104,6 +118,7 @@ class Room:
             created_at=created_at,
             updated_at=updated_at,
             users=users,
+            owner_token=owner_token,
         )
 
         return room

@@ -92,8 +92,9 @@ def sync_detailed(
 ) -> Response[ErrorResponse | StatusOk]:
     """Delete a room
 
-     Private and hidden rooms need a bearer token for this room. Every token issued for the room
-    stops working, and its id is never given to another room.
+     Needs the room's owner token or, for a private or hidden room, a room token, as for `updateRoom`.
+    Every token issued for the room, the owner token too, stops working, and its id is never given to
+    another room.
 
     Args:
         room_id (str):
@@ -124,8 +125,9 @@ def sync(
 ) -> ErrorResponse | StatusOk | None:
     """Delete a room
 
-     Private and hidden rooms need a bearer token for this room. Every token issued for the room
-    stops working, and its id is never given to another room.
+     Needs the room's owner token or, for a private or hidden room, a room token, as for `updateRoom`.
+    Every token issued for the room, the owner token too, stops working, and its id is never given to
+    another room.
 
     Args:
         room_id (str):
@@ -151,8 +153,9 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | StatusOk]:
     """Delete a room
 
-     Private and hidden rooms need a bearer token for this room. Every token issued for the room
-    stops working, and its id is never given to another room.
+     Needs the room's owner token or, for a private or hidden room, a room token, as for `updateRoom`.
+    Every token issued for the room, the owner token too, stops working, and its id is never given to
+    another room.
 
     Args:
         room_id (str):
@@ -181,8 +184,9 @@ async def asyncio(
 ) -> ErrorResponse | StatusOk | None:
     """Delete a room
 
-     Private and hidden rooms need a bearer token for this room. Every token issued for the room
-    stops working, and its id is never given to another room.
+     Needs the room's owner token or, for a private or hidden room, a room token, as for `updateRoom`.
+    Every token issued for the room, the owner token too, stops working, and its id is never given to
+    another room.
 
     Args:
         room_id (str):

@@ -110,8 +110,10 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Room]:
     """Replace a room's title, description and visibility
 
-     Private and hidden rooms need a bearer token for this room. `createdAt` never changes.
-    A new `password` revokes every token issued for the room.
+     Needs the room's owner token (from `createRoom`) as the bearer token, or, for a private or hidden
+    room, a room token. A public room without its owner token: 401, code 104, unless the server runs
+    in ChitChat compatibility mode, where it needs no token. `createdAt` never changes. A new
+    `password` revokes every room token issued for the room, not the owner token.
 
     Args:
         room_id (str):
@@ -149,8 +151,10 @@ def sync(
 ) -> ErrorResponse | Room | None:
     """Replace a room's title, description and visibility
 
-     Private and hidden rooms need a bearer token for this room. `createdAt` never changes.
-    A new `password` revokes every token issued for the room.
+     Needs the room's owner token (from `createRoom`) as the bearer token, or, for a private or hidden
+    room, a room token. A public room without its owner token: 401, code 104, unless the server runs
+    in ChitChat compatibility mode, where it needs no token. `createdAt` never changes. A new
+    `password` revokes every room token issued for the room, not the owner token.
 
     Args:
         room_id (str):
@@ -183,8 +187,10 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Room]:
     """Replace a room's title, description and visibility
 
-     Private and hidden rooms need a bearer token for this room. `createdAt` never changes.
-    A new `password` revokes every token issued for the room.
+     Needs the room's owner token (from `createRoom`) as the bearer token, or, for a private or hidden
+    room, a room token. A public room without its owner token: 401, code 104, unless the server runs
+    in ChitChat compatibility mode, where it needs no token. `createdAt` never changes. A new
+    `password` revokes every room token issued for the room, not the owner token.
 
     Args:
         room_id (str):
@@ -220,8 +226,10 @@ async def asyncio(
 ) -> ErrorResponse | Room | None:
     """Replace a room's title, description and visibility
 
-     Private and hidden rooms need a bearer token for this room. `createdAt` never changes.
-    A new `password` revokes every token issued for the room.
+     Needs the room's owner token (from `createRoom`) as the bearer token, or, for a private or hidden
+    room, a room token. A public room without its owner token: 401, code 104, unless the server runs
+    in ChitChat compatibility mode, where it needs no token. `createdAt` never changes. A new
+    `password` revokes every room token issued for the room, not the owner token.
 
     Args:
         room_id (str):

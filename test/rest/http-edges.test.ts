@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskedTextFrame, rawSocket, wsUrl } from '../support/chat.js';
+import { onExpressHost } from '../support/express-host.js';
+import { startTestServer, type TestConfig, type TestServer } from '../support/server.js';
+
+/** A server whose log lines are kept, parsed, for the test to read. */
+async function loggingServer(overrides: TestConfig = {}) {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const server = await startTestServer(overrides, { logger: pino({ level: 'info' }, sink) });
+  return { server, lines };
+}
+
+/** Raw bytes to the server, and everything it answers until it closes the connection (or `ms` pass). */
+function exchange(server: TestServer, chunks: { after: number; bytes: string }[], ms = 8000): Promise<string> {
+  const url = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (data) => (answer += data.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    for (const { after, bytes } of chunks) setTimeout(() => socket.writable && socket.write(bytes), after);
+  });
+}
+
+const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
+const apiPath = (server: TestServer, path: string) => `${new URL(server.url).pathname.replace(/\/$/, '')}${path}`;
+
+describe('HTTP edges', () => {
+  let server: TestServer;
+  let lines: Record<string, unknown>[];
+  beforeAll(async () => {
+    ({ server, lines } = await loggingServer({ readTimeoutSeconds: 1 }));
+  });
+  afterAll(() => server.close());
+
+  it('cuts a body still arriving at the read timeout with 408 (607), and logs it as 408', async () => {
+    // Standalone only: an express host's server, and its timeouts, are the host's.
+    if (onExpressHost()) return;
+    const started = performance.now();
+    const answer = await exchange(server, [
+      { after: 0, bytes: `POST ${apiPath(server, '/chats')} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"title":` },
+    ]);
+    const elapsed = performance.now() - started;
+    expect(statusOf(answer)).toBe(408);
+    expect(JSON.parse(bodyOf(answer))).toEqual({ status: false, error: { code: 607, error: 'Request error: Request timeout' } });
+    // Node looked at the timeout only every 30 s before; now within a second or two of it.
+    expect(elapsed).toBeLessThan(5000);
+    await expect.poll(() => lines.find((l) => (l.req as { url?: string } | undefined)?.url === '/chats' && (l.res as { statusCode?: number }).statusCode === 408)).toBeTruthy();
+  });
+
+  it('keeps the body of a request that offers h2c (curl --http2 over http://)', async () => {
+    const body = JSON.stringify({ title: `Over h2c ${Date.now()}`, visibility: 'public' });
+    const answer = await exchange(server, [
+      {
+        after: 0,
+        bytes:
+          `POST ${apiPath(server, '/chats')} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n` +
+          `HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+      },
+      { after: 100, bytes: body.slice(10) },
+      { after: 400, bytes: `GET ${apiPath(server, '/chats/1')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` },
+    ]);
+    const [first, second] = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(statusOf(first!)).toBe(201);
+    expect(JSON.parse(bodyOf(first!))).toMatchObject({ title: JSON.parse(body).title, visibility: 'public' });
+    // The connection carries on as plain HTTP/1.1.
+    expect(statusOf(second!)).toBe(200);
+  });
+
+  it('leaves a stray body on GET and DELETE unread instead of refusing it with 415', async () => {
+    // fetch sends no body with GET: raw bytes, then a second request on the same connection.
+    const answer = await exchange(server, [
+      { after: 0, bytes: `GET ${apiPath(server, '/chats/1')} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 3\r\n\r\na,b` },
+      { after: 200, bytes: `GET ${apiPath(server, '/health')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` },
+    ]);
+    expect(answer.split(/(?=HTTP\/1\.1 )/).map(statusOf)).toEqual([200, 200]);
+    const created = await server.client().createRoom({ title: `Stray body ${Date.now()}`, visibility: 'public' });
+    const deleted = await server.request('DELETE', `/chats/${created.id}`, {
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${created.owner_token}` },
+      body: 'a,b',
+    });
+    expect(deleted.status).toBe(200);
+  });
+
+  it('keeps query values out of the request log, but for numbers', async () => {
+    await server.requestDirect('GET', '/chats?limit=5&token=eyJhbGciOiJIUzI1NiJ9.secret.part&cursor=2');
+    await expect.poll(() => lines.map((l) => (l.req as { url?: string } | undefined)?.url)).toContain('/chats?limit=5&token=[redacted]&cursor=2');
+    expect(JSON.stringify(lines)).not.toContain('secret.part');
+  });
+
+  it('logs an invalid WebSocket frame as one line, without a stack trace', async () => {
+    const raw = await rawSocket(wsUrl(server.url, 1));
+    // A text frame whose payload is not UTF-8: ws closes the socket with 1007.
+    const frame = maskedTextFrame('xx');
+    frame[6] = 0xff ^ 0x12;
+    raw.socket.write(frame);
+    await expect.poll(() => lines.find((l) => l.msg === 'invalid websocket frame; socket closed')).toBeTruthy();
+    const line = lines.find((l) => l.msg === 'invalid websocket frame; socket closed')!;
+    expect(line).toMatchObject({ code: 'WS_ERR_INVALID_UTF8', level: 30 });
+    expect(JSON.stringify(line)).not.toContain('stack');
+    raw.socket.destroy();
+  });
+});
+
+describe('the static directory', () => {
+  it('answers a folder under /static/ with 404 (601) rather than a redirect that loses the prefix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chitchat-static-'));
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'file.txt'), 'in a folder');
+    const server = await startTestServer({ staticDir: dir });
+    try {
+      const folder = await fetch(`${server.url}/static/sub`, { redirect: 'manual' });
+      expect(folder.status).toBe(404);
+      expect(((await folder.json()) as { error: { code: number } }).error.code).toBe(601);
+      expect(await (await fetch(`${server.url}/static/sub/file.txt`)).text()).toBe('in a folder');
+    } finally {
+      await server.close();
+    }
+  });
+});
