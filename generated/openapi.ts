@@ -402,7 +402,8 @@ export interface components {
         TokenRequest: {
             /** Format: password */
             secret?: string;
-            name?: string;
+            /** @description A user name (UserName's rule), or empty (code 303 then, once the secret matches). */
+            name?: components["schemas"]["UserName"] | string;
         };
         TokenResponse: {
             /** @constant */
@@ -446,8 +447,11 @@ export interface components {
         RoomId: number;
         /**
          * @description 2 to 70 characters, unique compared case-insensitively (after Unicode NFKC normalisation).
-         *     No control characters; not made only of digits and spaces, so that a path segment is either
-         *     an id or a title, never both.
+         *     No control characters, no invisible or bidirectional format characters (zero-width spaces and
+         *     joiners, bidi embeddings, overrides and isolates, the byte order mark, soft hyphens), no U+FFFD
+         *     (what invalid UTF-8 becomes) and no lone surrogates, and no space at either end: a title that looks
+         *     like another is not a second room. Not made only of digits and spaces, so that a path segment is
+         *     either an id or a title, never both.
          */
         Title: string;
         Description: string;
@@ -456,6 +460,10 @@ export interface components {
          * @enum {string}
          */
         Visibility: "public" | "private" | "hidden";
+        /**
+         * @description 1 to 64 characters; the same character rule as a title's: no control, invisible or bidirectional
+         *     format characters, no U+FFFD or lone surrogates, no space at either end.
+         */
         UserName: string;
         Color: string;
         PublicRoomHasNoPassword: Record<string, unknown>;

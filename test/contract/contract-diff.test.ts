@@ -86,7 +86,7 @@ describe.skipIf(!enabled)('the breaking-change gate', () => {
     const addRoute = (doc: Document) => {
       doc.paths['/ping'] = { get: { operationId: 'ping', summary: 'Ping', responses: { '204': { description: 'Pong.' } } } };
     };
-    const same = await gate({ openapi: addRoute, released });
+    const same = await gate({ openapi: addRoute, released, version: '0.2.0' });
     expect(same.code).toBe(1);
     expect(same.output).toMatch(/changed since 0\.2\.0, but info\.version is still 0\.2\.0: raise it/);
     const minor = await gate({ openapi: addRoute, released, version: '0.3.0' });

@@ -7,6 +7,11 @@ from typing_extensions import TypedDict
 
 
 UserName: TypeAlias = str
+"""
+1 to 64 characters; the same character rule as a title's: no control, invisible or bidirectional
+format characters, no U+FFFD or lone surrogates, no space at either end.
+
+"""
 
 
 Color: TypeAlias = str

@@ -16,7 +16,8 @@ class ChatMessage:
     Attributes:
         seq (int): The message's number in its room's history, from 1, increasing.
         room_id (int): Assigned by the server, never reused. The default room "Public Chat" is 1.
-        name (str):
+        name (str): 1 to 64 characters; the same character rule as a title's: no control, invisible or bidirectional
+            format characters, no U+FFFD or lone surrogates, no space at either end.
         color (str):
         msg (str): At most 2000 characters.
         time (datetime.datetime):

@@ -14,7 +14,8 @@ class RoomUser:
     """A chatter present in the room now.
 
     Attributes:
-        username (str):
+        username (str): 1 to 64 characters; the same character rule as a title's: no control, invisible or bidirectional
+            format characters, no U+FFFD or lone surrogates, no space at either end.
         color (str):
         last_activity (datetime.datetime):
     """

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,7 +18,7 @@ class TokenRequest:
 
         Attributes:
             secret (str | Unset):
-            name (str | Unset):
+            name (str | Unset): A user name (UserName's rule), or empty (code 303 then, once the secret matches).
     """
 
     secret: str | Unset = UNSET
@@ -28,7 +28,11 @@ class TokenRequest:
     def to_dict(self) -> dict[str, Any]:
         secret = self.secret
 
-        name = self.name
+        name: str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -45,7 +49,12 @@ class TokenRequest:
         d = dict(src_dict)
         secret = d.pop("secret", UNSET)
 
-        name = d.pop("name", UNSET)
+        def _parse_name(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
 
         token_request = cls(
             secret=secret,
