@@ -16,7 +16,7 @@ export type UserName = string;
  */
 export type Color = string;
 /**
- * At most 2000 characters.
+ * At most 2000 characters, and no lone surrogate (a `\ud800` escape without its pair), which no store keeps alike.
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
  * via the `definition` "MessageText".
@@ -150,6 +150,33 @@ export interface LeftEvent {
   room_id: RoomId;
 }
 /**
+ * One arrival (`join`) or departure (`leave`), as its own event would have told it.
+ *
+ * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
+ * via the `definition` "PresenceChange".
+ */
+export interface PresenceChange {
+  event_type: "join" | "leave";
+  name: UserName;
+  color: Color;
+}
+/**
+ * Several arrivals and departures at once, in the order they happened: sent instead of one `join` or `leave` each when many come together (a join storm), so that a room of N people hears of N arrivals in a few frames, not N each. The first arrival or departure after a quiet moment is still its own `join` or `leave`; those that follow within `CHAT_PRESENCE_BATCH_MS` (100 ms) are listed in one `presence` frame at its end. Whoever joins still gets its own `join` at once. `msg` sums it up for people ("3 entered the room, 1 left.").
+ *
+ * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
+ * via the `definition` "PresenceEvent".
+ */
+export interface PresenceEvent {
+  event_type: "presence";
+  /**
+   * @minItems 2
+   */
+  changes: [PresenceChange, PresenceChange, ...PresenceChange[]];
+  msg: string;
+  time: string;
+  room_id: RoomId;
+}
+/**
  * One failure, in ChitChat's shape.
  *
  * This interface was referenced by `AsyncApiSchemas`'s JSON-Schema
@@ -183,4 +210,4 @@ export interface ErrorEvent {
 export type ClientEvent = JoinRequest | SendRequest | LeaveRequest;
 
 /** Every frame the server may send (the `send` operations of asyncapi.yaml). */
-export type ServerEvent = JoinedEvent | SaidEvent | LeftEvent | ErrorEvent;
+export type ServerEvent = JoinedEvent | SaidEvent | LeftEvent | PresenceEvent | ErrorEvent;

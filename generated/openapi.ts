@@ -446,7 +446,8 @@ export interface components {
          */
         RoomId: number;
         /**
-         * @description 2 to 70 characters, unique compared case-insensitively (after Unicode NFKC normalisation).
+         * @description 2 to 70 characters, unique compared case-insensitively: after Unicode NFKC normalisation, with full
+         *     case folding ("Straße" and "STRASSE" are one title).
          *     No control characters, no invisible or bidirectional format characters (zero-width spaces and
          *     joiners, bidi embeddings, overrides and isolates, the byte order mark, soft hyphens), no U+FFFD
          *     (what invalid UTF-8 becomes) and no lone surrogates, and no space at either end: a title that looks
@@ -454,6 +455,7 @@ export interface components {
          *     either an id or a title, never both.
          */
         Title: string;
+        /** @description At most 70 characters; no control characters, no lone surrogates. */
         Description: string;
         /**
          * @description Hidden rooms are left out of every listing. Private and hidden rooms have a password.
@@ -483,7 +485,7 @@ export interface components {
          * @description The message's number in its room's history, from 1, increasing.
          */
         MessageSeq: number;
-        /** @description At most 2000 characters. */
+        /** @description At most 2000 characters, and no lone surrogate (a `\ud800` escape without its pair), which no store keeps alike. */
         MessageText: string;
     };
     responses: {

@@ -76,7 +76,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     basePath: config.basePath,
     chitchatCompat: config.chitchatCompat,
   });
-  const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs });
+  const service = new ChatService({ messages: engines.messages, presence: engines.presence, broker: engines.broker, logger, gapTimeoutMs: config.chat.gapTimeoutMs, presenceBatchMs: config.chat.presenceBatchMs });
   const sessions = new ChatSessions({
     limits: config.chat,
     contract,

@@ -70,6 +70,8 @@ export interface ChatLimits {
   /** Refused frames within floodWindowMs past which the socket is closed (1008). */
   floodRefusals: number;
   floodWindowMs: number;
+  /** Arrivals and departures within this long of the first are announced together (`presence`); 0: each alone. */
+  presenceBatchMs: number;
 }
 
 interface ConfigFile {
@@ -180,6 +182,7 @@ export function loadConfig(
       maxPendingFrames: integer(merged, 'CHAT_MAX_PENDING_FRAMES', 32, 1),
       floodRefusals: integer(merged, 'CHAT_FLOOD_REFUSALS', 50, 1),
       floodWindowMs: integer(merged, 'CHAT_FLOOD_WINDOW_MS', 10_000, 100),
+      presenceBatchMs: integer(merged, 'CHAT_PRESENCE_BATCH_MS', 100),
     },
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import type { ClientEvent, JoinedEvent, LeftEvent, SaidEvent } from '../../generated/asyncapi.js';
+import type { ClientEvent, SaidEvent } from '../../generated/asyncapi.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { needsToken } from '../rooms/access.js';
@@ -6,6 +6,7 @@ import { foldName } from '../rooms/names.js';
 import type { Presence, RoomUser } from '../rooms/presence.js';
 import type { ChatMessage, MessageStore, StoredRoom } from '../store/store.js';
 import type { Broker } from './broker.js';
+import { PresenceNotices } from './presence-notices.js';
 
 /** One connection as the chat rules see it; the socket itself stays with the session. */
 export interface Participant {
@@ -20,7 +21,8 @@ export interface Participant {
 }
 
 type EventType = ClientEvent['event_type'];
-type Handler<K extends EventType> = (participant: Participant, event: Extract<ClientEvent, { event_type: K }>) => Promise<void>;
+/** A handler resolves to a frame for the sender alone, when it has one. */
+type Handler<K extends EventType> = (participant: Participant, event: Extract<ClientEvent, { event_type: K }>) => Promise<string | void>;
 
 export interface ChatServiceDeps {
   messages: MessageStore;
@@ -29,6 +31,8 @@ export interface ChatServiceDeps {
   logger: Logger;
   /** How long a message waits for a lower one before the gap is filled from the store or given up. */
   gapTimeoutMs: number;
+  /** Arrivals and departures within this long of one another are announced together (0: each on its own). */
+  presenceBatchMs: number;
 }
 
 /** How many missing messages one repair looks at; a longer gap takes several rounds. */
@@ -52,10 +56,14 @@ export class ChatService {
     leave: (p, e) => this.leave(p, e.name),
   };
   private readonly repairs = new Set<NodeJS.Timeout>();
+  private readonly notices: PresenceNotices;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.notices = new PresenceNotices(deps.presenceBatchMs, (roomId, frame) => deps.broker.publish(roomId, frame), deps.logger);
+  }
 
-  handle(participant: Participant, event: ClientEvent): Promise<void> {
+  /** Carries out a client's event; resolves to a frame for that client alone, when there is one. */
+  handle(participant: Participant, event: ClientEvent): Promise<string | void> {
     return (this.handlers[event.event_type] as Handler<EventType>)(participant, event as never);
   }
 
@@ -68,18 +76,23 @@ export class ChatService {
     await this.deps.broker.open(roomId, lastDelivered ?? latest?.seq ?? 0);
   }
 
-  private async join(participant: Participant, name: string, color: string): Promise<void> {
+  /** Resolves to the joiner's own `join` when the room hears of it with others, later. */
+  private async join(participant: Participant, joinedAs: string, color: string): Promise<string | void> {
     if (participant.name !== null) throw new ApiError(301, 'event_type');
     const { room } = participant;
-    if (needsToken(room) && (participant.tokenUser === null || foldName(participant.tokenUser) !== foldName(name))) {
+    if (needsToken(room) && (participant.tokenUser === null || foldName(participant.tokenUser) !== foldName(joinedAs))) {
       throw new ApiError(204, 'name');
     }
+    // With a token, the room sees the name the token was issued for, not another that folds like it
+    // ("ＡＬＩＣＥ" for "alice"): what is shown is what the password holder chose.
+    const name = participant.tokenUser ?? joinedAs;
     const at = now();
     const { joined, departed } = await this.deps.presence.join(room.id, participant.id, { username: name, color, last_activity: at });
+    let toldNow: boolean;
     try {
       await this.announceDepartures(room.id, departed);
       if (!joined) throw new ApiError(202, 'name');
-      await this.announceArrival(room.id, name, color, at);
+      toldNow = await this.announceArrival(room.id, name, color, at);
     } catch (err) {
       // Nobody was told of this join: it did not happen, and the client may try it again.
       if (joined) await this.deps.presence.leave(room.id, participant.id).catch(() => undefined);
@@ -87,6 +100,7 @@ export class ChatService {
     }
     participant.name = name;
     participant.color = color;
+    if (!toldNow) return PresenceNotices.joinedFrame(room.id, name, color, at);
   }
 
   private async say(participant: Participant, name: string, msg: string, color: string | undefined): Promise<void> {
@@ -144,18 +158,13 @@ export class ChatService {
     return lost;
   }
 
-  private announceArrival(roomId: number, name: string, color: string, at: string): Promise<void> {
-    return this.broadcast<JoinedEvent>(roomId, { event_type: 'join', name, color, msg: `${name} entered the room.`, time: at, room_id: roomId });
+  /** True when the room was told at once; false when it hears of the arrival with others, shortly. */
+  private announceArrival(roomId: number, name: string, color: string, at: string): Promise<boolean> {
+    return this.notices.announce(roomId, { event_type: 'join', name, color }, at);
   }
 
   private async announceDepartures(roomId: number, users: RoomUser[]): Promise<void> {
-    for (const { username, color } of users) {
-      await this.broadcast<LeftEvent>(roomId, { event_type: 'leave', name: username, color, msg: `${username} has left the room.`, time: now(), room_id: roomId });
-    }
-  }
-
-  private broadcast<T extends JoinedEvent | LeftEvent>(roomId: number, event: T): Promise<void> {
-    return this.deps.broker.publish(roomId, JSON.stringify(event));
+    for (const { username, color } of users) await this.notices.announce(roomId, { event_type: 'leave', name: username, color }, now());
   }
 
   /**
@@ -216,8 +225,10 @@ export class ChatService {
       .map((m) => ({ frame: saidFrame(m), seq: m.seq }));
   }
 
-  close(): void {
+  /** Stops repairing, and announces the arrivals and departures still waiting for their window. */
+  async close(): Promise<void> {
     for (const timer of this.repairs) clearTimeout(timer);
     this.repairs.clear();
+    await this.notices.close();
   }
 }

@@ -295,7 +295,8 @@ export class ChatSessions {
   private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
     if (connection.ws.readyState !== WebSocket.OPEN) return; // closing: a kicked socket says nothing more
     try {
-      await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
+      const own = await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
+      if (own && this.hasRoom(connection, Buffer.byteLength(own))) connection.ws.send(own);
     } catch (err) {
       // A bug or a failing store must not take the process (and every other room) down with it.
       const { error, unexpected } = failureOf(err);
@@ -457,7 +458,7 @@ export class ChatSessions {
     // Every socket, those accepted meanwhile too (accept kicks any later one): ws waits for all to close.
     for (const local of this.localRooms.values()) for (const connection of local.connections) this.kick(connection, 'shuttingDown');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.deps.service.close();
+    await this.deps.service.close();
     await this.unsubscribeRoomEvents?.().catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { parse as parseForm } from 'node:querystring';
 import bodyParser from 'body-parser';
 import typeIs from 'type-is';
@@ -39,8 +40,8 @@ function hasBody(req: IncomingMessage): boolean {
 export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
   // type-is takes an empty list as any type: an empty one must read nothing as JSON text.
   const jsonTextTypes = [...textTypes];
-  const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false });
-  const readText = bodyParser.text({ limit, type: jsonTextTypes, inflate: false, defaultCharset: 'utf-8' });
+  const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false, verify: utf8Only });
+  const readText = bodyParser.text({ limit, type: jsonTextTypes, inflate: false, defaultCharset: 'utf-8', verify: utf8Only });
 
   return async (req, res) => {
     if (!hasBody(req)) return { body: undefined, headers: req.headers };
@@ -61,6 +62,14 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
     const text = String((req as { body?: unknown }).body ?? '');
     return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
   };
+}
+
+/**
+ * Bodies are UTF-8: one that is not is refused (103), not read with U+FFFD in place of what it could not
+ * decode, which would store a different text than the client sent.
+ */
+function utf8Only(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: 'entity.verify.failed', status: 400, expose: true });
 }
 
 function jsonOrForm(text: string, form: boolean): unknown {

@@ -50,6 +50,10 @@ export class RoomService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /**
+   * Makes the store ready for the rules: the default room exists, and every title is keyed as names fold
+   * now (a store written by an earlier version folded them otherwise: "Straße" was not "STRASSE").
+   */
   async seedDefaultRoom(): Promise<void> {
     const at = this.now().toISOString();
     await this.deps.store.seed({
@@ -60,6 +64,10 @@ export class RoomService {
       createdAt: at,
       updatedAt: at,
     });
+    const conflicts = await this.deps.store.rekeyTitles(foldName);
+    if (conflicts.length) {
+      this.deps.logger.warn({ titles: conflicts }, 'rooms whose titles now fold like another room\'s keep their old key: they are found by id, and by title once renamed');
+    }
   }
 
   /** The room with this id or (case-insensitive) title; 101 when there is none. */

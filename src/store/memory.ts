@@ -61,6 +61,22 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
+  async rekeyTitles(keyOf: (title: string) => string): Promise<string[]> {
+    const conflicts: string[] = [];
+    for (const room of this.rooms.values()) {
+      const key = keyOf(room.title);
+      if (key === room.titleKey) continue;
+      if (this.idsByTitleKey.has(key)) {
+        conflicts.push(room.title);
+        continue;
+      }
+      this.idsByTitleKey.delete(room.titleKey);
+      this.idsByTitleKey.set(key, room.id);
+      room.titleKey = key;
+    }
+    return conflicts;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

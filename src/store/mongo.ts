@@ -238,6 +238,24 @@ export class MongoRoomStore implements RoomStore, MessageStore {
     });
   }
 
+  async rekeyTitles(keyOf: (title: string) => string): Promise<string[]> {
+    return this.run(async () => {
+      const conflicts: string[] = [];
+      for await (const room of this.rooms.find({}, { title: 1, titleKey: 1 }).sort({ _id: 1 }).lean().cursor()) {
+        const key = keyOf(room.title);
+        if (key === room.titleKey) continue;
+        try {
+          // Only if no one renamed it meanwhile: that rename wrote the current key already.
+          await this.rooms.updateOne({ _id: { $eq: room._id }, titleKey: { $eq: room.titleKey } }, { $set: { titleKey: key } });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          conflicts.push(room.title);
+        }
+      }
+      return conflicts;
+    });
+  }
+
   async ping(): Promise<void> {
     await this.run(async () => {
       if (this.connection.readyState !== 1 || !this.connection.db) throw new StoreUnavailableError();

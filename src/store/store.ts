@@ -46,6 +46,12 @@ export interface RoomStore {
   listVisible(afterId: number, limit: number): Promise<StoredRoom[]>;
   update(id: number, changes: RoomChanges): Promise<StoredRoom | null>;
   delete(id: number): Promise<boolean>;
+  /**
+   * Gives every room the title key `keyOf` makes of its title, where it differs from the stored one (the
+   * folding of names changed since it was stored), oldest room first. Returns the titles that could not
+   * take theirs because another room holds it already: they keep their old key.
+   */
+  rekeyTitles(keyOf: (title: string) => string): Promise<string[]>;
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -24,7 +24,7 @@ const pages: Page[] = [];
 let counter = 0;
 
 async function serve(overrides: TestConfig = {}) {
-  const started = await startTestServer({ chat: { ratePerSecond: 1000, rateBurst: 1000 }, ...overrides });
+  const started = await startTestServer({ chat: { ratePerSecond: 1000, rateBurst: 1000, maxPendingFrames: 1000 }, ...overrides });
   // The server's side of every chat socket, so that a test can cut one as a network would.
   const sockets: Socket[] = [];
   started.server.on('upgrade', (_req, socket: Socket) => sockets.push(socket));

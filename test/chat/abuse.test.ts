@@ -113,3 +113,34 @@ describe('a stalled store', () => {
     }
   });
 });
+
+describe('a join storm', () => {
+  it('tells a room of 2,000 arrivals in a bounded number of frames, and each joiner of its own join at once', async () => {
+    const server = await startTestServer({ maxConnectionsPerAddress: 0, chat: { presenceBatchMs: 100 } });
+    const N = 2000;
+    try {
+      const room = await server.client().createRoom({ title: 'Storm', visibility: 'public' });
+      const watcher = await joinedAs(server.url, room.id, 'watcher');
+      const sockets: TestSocket[] = [];
+      for (let i = 0; i < N; i += 250) sockets.push(...(await Promise.all(Array.from({ length: 250 }, () => TestSocket.open(wsUrl(server.url, room.id))))));
+      sockets.forEach((socket, i) => socket.send({ event_type: 'join', name: `storm ${i}` }));
+      // Each joiner is told of its own join as a `join` frame, whether the room hears of it alone or with others.
+      await Promise.all(sockets.map((socket, i) => socket.next((e) => e.event_type === 'join' && e.name === `storm ${i}`, 30_000)));
+      const arrived = () => new Set(watcher.events.flatMap((e) => (e.event_type === 'join' && e.name.startsWith('storm ') ? [e.name] : []))).size;
+      await watcher.next(() => arrived() === N, 30_000);
+      // One frame per window, not one per arrival: the room heard of 2,000 arrivals in far fewer frames.
+      const presenceFrames = watcher.frames.filter((f) => f.event_type === 'join' || f.event_type === 'presence');
+      expect(presenceFrames.length).toBeLessThan(N / 10);
+      expect(presenceFrames.some((f) => f.event_type === 'presence' && f.changes.length > 1)).toBe(true);
+      // Everyone's frames together: about one per arrival per window, not N² / 2 (two million).
+      const total = sockets.reduce((sum, socket) => sum + socket.frames.length, watcher.frames.length);
+      expect(total).toBeLessThan(N * 50);
+      await Promise.all(sockets.map((socket) => socket.close()));
+      // The departures come in batches too.
+      await watcher.next(() => watcher.events.filter((e) => e.event_type === 'leave').length === N, 30_000);
+      expect(watcher.frames.filter((f) => f.event_type === 'leave' || f.event_type === 'presence').length).toBeLessThan(N / 5);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});

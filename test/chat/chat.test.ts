@@ -190,8 +190,8 @@ describe('refused frames get an error event to the sender only, and the connecti
     const error = await flooder.nextError();
     expect(error.error).toEqual({ code: 605, error: 'Request error: Too many requests' });
     const delivered = (socket: TestSocket) => socket.events.filter((e) => e.event_type === 'send' && e.name === 'flooder').length;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(delivered(bystander)).toBeGreaterThanOrEqual(49);
+    // The burst is stored and delivered (at the store's pace: MongoDB's is slower), the rest refused.
+    await expect.poll(() => delivered(bystander), { timeout: 5000 }).toBeGreaterThanOrEqual(49);
     expect(delivered(bystander)).toBeLessThan(60);
     await new Promise((r) => setTimeout(r, 300));
     flooder.send({ event_type: 'send', name: 'flooder', msg: 'calm again' });
@@ -216,7 +216,8 @@ describe('private and hidden rooms', () => {
     const socket = await open(room, { protocols: [token] });
     expect(socket.ws.protocol).toBe(token);
     socket.send({ event_type: 'join', name: 'heidi', color: 'blue' });
-    expect(await socket.next((e) => e.event_type === 'join')).toMatchObject({ name: 'heidi' });
+    // Under the name the token was issued for, which "heidi" folds like.
+    expect(await socket.next((e) => e.event_type === 'join')).toMatchObject({ name: 'Heidi' });
     await socket.close();
   });
 

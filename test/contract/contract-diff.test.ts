@@ -38,11 +38,23 @@ async function gate(edit: { openapi?: (doc: Document) => void; asyncapi?: (doc: 
   return { ...outcome, changelog };
 }
 
+/** The documents as they are, released under their own version: a baseline the edits below break. */
+const current = (parse(readFileSync(join(root, 'generated/openapi.yaml'), 'utf8')) as Document).info.version as string;
+function releasedAsTheyAre(): string {
+  const released = mkdtempSync(join(tmpdir(), 'released-'));
+  mkdirSync(join(released, current));
+  for (const name of ['openapi', 'asyncapi']) copyFileSync(join(root, `generated/${name}.yaml`), join(released, current, `${name}.yaml`));
+  return released;
+}
+const nextMajor = `${Number(current.split('.')[0]) + 1}.0.0`;
+
 describe.skipIf(!enabled)('the breaking-change gate', () => {
   it('passes the contract as it is', async () => {
     const { code, output } = await gate();
-    expect(output).toMatch(/0 breaking/);
     expect(code).toBe(0);
+    // Against themselves, released: nothing changed, nothing breaks.
+    const unchanged = await gate({ released: releasedAsTheyAre() });
+    expect(unchanged.output).toMatch(/0 change\(s\), 0 breaking/);
   });
 
   it('fails when a response field is removed, naming it, until the major version goes up', async () => {
@@ -51,19 +63,22 @@ describe.skipIf(!enabled)('the breaking-change gate', () => {
       delete room.properties.description;
       room.required = room.required.filter((p: string) => p !== 'description');
     };
-    const same = await gate({ openapi: removeDescription });
+    const released = releasedAsTheyAre();
+    const same = await gate({ openapi: removeDescription, released });
     expect(same.code).toBe(1);
-    expect(same.output).toMatch(/breaking change\(s\) since 0\.1\.0, and 0\.2\.0 keeps its major version/);
+    expect(same.output).toContain(`breaking change(s) since ${current}, and ${current} keeps its major version`);
     expect(same.output).toMatch(/description/);
 
-    const major = await gate({ openapi: removeDescription, version: '1.0.0' });
+    const major = await gate({ openapi: removeDescription, released, version: nextMajor });
     expect(major.output).not.toMatch(/keeps its major version/);
     // A new version needs its changes in CHANGELOG.md, written by `make changelog`.
     expect(major.output).toMatch(/does not list the changes/);
   });
 
   it('fails when a chat event loses a field, or a frame the client sends narrows', async () => {
+    const released = releasedAsTheyAre();
     const noSeq = await gate({
+      released,
       asyncapi: (doc) => {
         const said = doc.components.schemas.SaidEvent;
         delete said.properties.seq;
@@ -73,7 +88,7 @@ describe.skipIf(!enabled)('the breaking-change gate', () => {
     expect(noSeq.code).toBe(1);
     expect(noSeq.output).toMatch(/asyncapi: remove .*seq/);
 
-    const shorter = await gate({ asyncapi: (doc) => (doc.components.schemas.MessageText.maxLength = 200) });
+    const shorter = await gate({ released, asyncapi: (doc) => (doc.components.schemas.MessageText.maxLength = 200) });
     expect(shorter.code).toBe(1);
     expect(shorter.output).toMatch(/asyncapi: edit .*maxLength/);
   });

@@ -70,7 +70,7 @@ let sender: TestSocket;
 let bystander: TestSocket;
 
 beforeAll(async () => {
-  server = await startTestServer({ chat: { maxFrameBytes: 16 * 1024, ratePerSecond: 100_000, rateBurst: 100_000, pingIntervalMs: 30_000, maxBufferedBytes: 1 << 22, floodRefusals: 1_000_000 } });
+  server = await startTestServer({ chat: { maxFrameBytes: 16 * 1024, ratePerSecond: 100_000, rateBurst: 100_000, pingIntervalMs: 30_000, maxBufferedBytes: 1 << 22, floodRefusals: 1_000_000, maxPendingFrames: 100_000 } });
   bystander = await TestSocket.open(wsUrl(server.url, 1));
   sender = await TestSocket.open(wsUrl(server.url, 1));
   sender.send({ event_type: 'join', name: 'fuzzer' });

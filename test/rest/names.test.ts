@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRoomStore } from '../../src/store/memory.js';
 import { TestSocket, wsUrl } from '../support/chat.js';
 import { errorOf, json, startTestServer, type TestServer } from '../support/server.js';
 
@@ -37,11 +38,19 @@ describe('look-alike titles', () => {
     expect([response.status, await errorOf(response)]).toEqual([400, { code: 105, error: 'Room error: Invalid content', field: 'title' }]);
   });
 
-  it('refuses a title whose UTF-8 is invalid instead of storing U+FFFD', async () => {
-    const body = Buffer.concat([Buffer.from('{"title":"Broken '), Buffer.from([0xff, 0xfe]), Buffer.from('","visibility":"public"}')]);
-    const response = await fetch(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    expect([response.status, (await errorOf(response)).code]).toEqual([400, 105]);
-    expect((await fetch(`${server.url}/chats/${encodeURIComponent('Broken \ufffd\ufffd')}`)).status).toBe(404);
+  it('refuses a body that is not UTF-8 (103) instead of storing U+FFFD in its place', async () => {
+    for (const type of ['application/json', 'text/plain']) {
+      const body = Buffer.concat([Buffer.from('{"title":"Broken ok","description":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","visibility":"public"}')]);
+      const response = await fetch(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect([type, response.status, (await errorOf(response)).code]).toEqual([type, 400, 103]);
+    }
+    expect((await fetch(`${server.url}/chats/${encodeURIComponent('Broken ok')}`)).status).toBe(404);
+  });
+
+  it('refuses a lone surrogate in a description (105), which the stores would keep differently', async () => {
+    const response = await server.requestDirect('POST', '/chats', json({ title: 'Lone surrogate', description: 'half \ud83d of a smile', visibility: 'public' }));
+    expect([response.status, await errorOf(response)]).toMatchObject([400, { code: 105, field: 'description' }]);
+    expect((await server.request('POST', '/chats', json({ title: 'Whole smile', description: 'a whole \ud83d\ude00', visibility: 'public' }))).status).toBe(201);
   });
 });
 
@@ -60,6 +69,51 @@ describe('look-alike user names', () => {
     }
     socket.send({ event_type: 'join', name: 'Plain' });
     await socket.next((e) => e.event_type === 'join' && e.name === 'Plain');
+    // Nor a message with a lone surrogate in it.
+    socket.send({ event_type: 'send', name: 'Plain', msg: 'half \ud83d of a smile' });
+    expect((await socket.nextError()).error).toMatchObject({ code: 303, field: 'msg' });
     await socket.close();
+  });
+});
+
+describe('folding', () => {
+  it('takes "Straße" and "STRASSE" for one title, as Unicode case folding does', async () => {
+    const room = await server.client().createRoom({ title: 'Große Straße', visibility: 'public' });
+    const again = await server.request('POST', '/chats', json({ title: 'GROSSE STRASSE', visibility: 'public' }));
+    expect([again.status, await errorOf(again)]).toEqual([400, { code: 102, error: 'Room error: Duplicate room', field: 'title' }]);
+    const found = (await (await server.request('GET', `/chats/${encodeURIComponent('grosse strasse')}`)).json()) as { id: number };
+    expect(found.id).toBe(room.id);
+  });
+
+  it('shows the name a token was issued for, not another that folds like it', async () => {
+    const room = await server.client().createRoom({ title: 'Tokens and widths', visibility: 'private', password: 'long enough' });
+    const token = (await server.client().authorize(room.id, 'long enough', 'alice'))!.token;
+    const watcher = await TestSocket.open(wsUrl(server.url, room.id), { protocols: [token] });
+    const socket = await TestSocket.open(wsUrl(server.url, room.id), { protocols: [token] });
+    socket.send({ event_type: 'join', name: 'ＡＬＩＣＥ' });
+    expect(await watcher.next((e) => e.event_type === 'join')).toMatchObject({ name: 'alice' });
+    socket.send({ event_type: 'send', name: 'ＡＬＩＣＥ', msg: 'hi' });
+    expect(await watcher.next((e) => e.event_type === 'send')).toMatchObject({ name: 'alice', msg: 'hi' });
+    await Promise.all([socket.close(), watcher.close()]);
+  });
+
+  it('keys the titles of a store written under the older folding anew when it starts, keeping the first of two that now meet', async () => {
+    const store = new MemoryRoomStore();
+    const at = new Date().toISOString();
+    const old = (title: string) => ({ title, titleKey: title.normalize('NFKC').toLowerCase(), description: '', visibility: 'public' as const, passwordHash: '', createdAt: at, updatedAt: at });
+    const older = await store.create(old('Alte Straße'));
+    const newer = await store.create(old('ALTE STRASSE'));
+    const alone = await store.create(old('Nur Maße'));
+    const restarted = await startTestServer({}, { engines: { rooms: store } });
+    try {
+      const byTitle = async (title: string) => ((await (await fetch(`${restarted.url}/chats/${encodeURIComponent(title)}`)).json()) as { id?: number }).id;
+      expect(await byTitle('nur masse')).toBe(alone.id);
+      // "ALTE STRASSE" held the key both now fold to: it keeps it; "Alte Straße" keeps its old one.
+      expect(await byTitle('Alte Strasse')).toBe(newer.id);
+      expect(await byTitle('alte straße')).toBe(newer.id);
+      expect(await byTitle(String(older.id))).toBe(older.id);
+    } finally {
+      await restarted.close();
+    }
   });
 });

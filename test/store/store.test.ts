@@ -118,6 +118,19 @@ describe.each(stores)('the %s store', (_kind, open) => {
     await expect(store.create(room('ǄUNGLA'))).rejects.toBeInstanceOf(DuplicateTitleError);
   });
 
+  it('rekeys titles stored under another folding, oldest first, and reports those whose new key is taken', async () => {
+    const rooms = await fresh();
+    const oldKey = (title: string) => title.normalize('NFKC').toLowerCase();
+    const older = await rooms.create(room('Alte Straße', { titleKey: oldKey('Alte Straße') }));
+    const newer = await rooms.create(room('ALTE STRASSE', { titleKey: oldKey('ALTE STRASSE') }));
+    const alone = await rooms.create(room('Nur Maße', { titleKey: oldKey('Nur Maße') }));
+    expect(await rooms.rekeyTitles(titleKey)).toEqual(['Alte Straße']);
+    expect((await rooms.getByTitleKey(titleKey('nur masse')))?.id).toBe(alone.id);
+    expect((await rooms.getByTitleKey(titleKey('alte strasse')))?.id).toBe(newer.id);
+    expect((await rooms.getByTitleKey(oldKey('Alte Straße')))?.id).toBe(older.id);
+    expect(await rooms.rekeyTitles(titleKey)).toEqual(['Alte Straße']);
+  });
+
   it('updates, refuses a taken title on update, lists visible rooms in id order, deletes', async () => {
     const store = await fresh();
     const one = await store.create(room('One'));

@@ -34,8 +34,26 @@ export function wsUrl(httpUrl: string, room: string | number): string {
   return `${httpUrl.replace(/^http/, 'ws')}/chats/${encodeURIComponent(String(room))}/ws`;
 }
 
-/** A real client socket that checks and records every frame it receives. */
+/**
+ * A `presence` frame as the events it stands for: one `join` or `leave` per change, as each would have
+ * been told alone; any other event as it is.
+ */
+export function asEvents(event: ServerEvent): ServerEvent[] {
+  if (event.event_type !== 'presence') return [event];
+  return event.changes.map(({ event_type, name, color }) =>
+    event_type === 'join'
+      ? { event_type, name, color, msg: `${name} entered the room.`, time: event.time, room_id: event.room_id }
+      : { event_type, name, color, msg: `${name} has left the room.`, time: event.time, room_id: event.room_id },
+  );
+}
+
+/**
+ * A real client socket that checks every frame it receives against asyncapi.yaml and records it twice:
+ * as received (`frames`), and as what the room was told (`events`: a `presence` frame's arrivals and
+ * departures one event each), which is what most tests ask about.
+ */
 export class TestSocket {
+  readonly frames: ServerEvent[] = [];
   readonly events: ServerEvent[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
@@ -45,7 +63,8 @@ export class TestSocket {
       expect(isBinary, 'the server sends text frames').toBe(false);
       const event = JSON.parse(data.toString()) as unknown;
       assertServerEvent(event);
-      this.events.push(event);
+      this.frames.push(event);
+      this.events.push(...asEvents(event));
       for (const wake of this.waiters.splice(0)) wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {

@@ -12,7 +12,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from .frames import ClientEvent, ErrorEvent, JoinedEvent, JoinRequest, LeftEvent, SaidEvent, SendRequest, ServerEvent
+from .frames import (
+    ClientEvent,
+    ErrorEvent,
+    JoinedEvent,
+    JoinRequest,
+    LeftEvent,
+    PresenceEvent,
+    SaidEvent,
+    SendRequest,
+    ServerEvent,
+)
 from .generated.models.error_code import ErrorCode
 from .generated.models.error_response import ErrorResponse
 from .generated.types import Unset
@@ -110,6 +120,8 @@ class ChatConnection:
     async def next(self, event_type: Literal["send"]) -> SaidEvent: ...
     @overload
     async def next(self, event_type: Literal["leave"]) -> LeftEvent: ...
+    @overload
+    async def next(self, event_type: Literal["presence"]) -> PresenceEvent: ...
     @overload
     async def next(self, event_type: Literal["error"]) -> ErrorEvent: ...
     async def next(self, event_type: str) -> ServerEvent:

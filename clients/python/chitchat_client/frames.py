@@ -29,7 +29,7 @@ class JoinRequest(TypedDict):
 
 MessageText: TypeAlias = str
 """
-At most 2000 characters.
+At most 2000 characters, and no lone surrogate (a `\\ud800` escape without its pair), which no store keeps alike.
 """
 
 
@@ -105,6 +105,28 @@ class LeftEvent(TypedDict, closed=True):
     room_id: RoomId
 
 
+class PresenceChange(TypedDict, closed=True):
+    """
+    One arrival (`join`) or departure (`leave`), as its own event would have told it.
+    """
+
+    event_type: Literal["join", "leave"]
+    name: UserName
+    color: Color
+
+
+class PresenceEvent(TypedDict, closed=True):
+    """
+    Several arrivals and departures at once, in the order they happened: sent instead of one `join` or `leave` each when many come together (a join storm), so that a room of N people hears of N arrivals in a few frames, not N each. The first arrival or departure after a quiet moment is still its own `join` or `leave`; those that follow within `CHAT_PRESENCE_BATCH_MS` (100 ms) are listed in one `presence` frame at its end. Whoever joins still gets its own `join` at once. `msg` sums it up for people ("3 entered the room, 1 left.").
+    """
+
+    event_type: Literal["presence"]
+    changes: list[PresenceChange]
+    msg: str
+    time: str
+    room_id: RoomId
+
+
 ErrorCode: TypeAlias = Literal[
     101,
     102,
@@ -174,7 +196,7 @@ Every frame a client may send.
 """
 
 
-ServerEvent: TypeAlias = JoinedEvent | SaidEvent | LeftEvent | ErrorEvent
+ServerEvent: TypeAlias = JoinedEvent | SaidEvent | LeftEvent | PresenceEvent | ErrorEvent
 """
 Every frame the server may send.
 """

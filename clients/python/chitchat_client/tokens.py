@@ -16,8 +16,8 @@ _ID = re.compile(r"[0-9]{1,15}")
 
 
 def title_key(title: str) -> str:
-    """Titles compare as the server compares them: case-insensitively, after Unicode NFKC normalisation."""
-    return unicodedata.normalize("NFKC", title).lower()
+    """Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", title).upper().lower())
 
 
 def _is_id(room: str | int) -> bool:

@@ -61,8 +61,8 @@ export interface ChitChatClient extends Client<paths> {
   authorize(room: string | number, secret: string, name: string): Promise<TokenResponse | undefined>;
 }
 
-/** Titles compare as the server compares them: case-insensitively, after Unicode NFKC normalisation. */
-const titleKey = (title: string) => title.normalize('NFKC').toLowerCase();
+/** Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss). */
+const titleKey = (title: string) => title.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 const isId = (room: string | number) => typeof room === 'number' || /^[0-9]{1,15}$/.test(room);
 
 /**

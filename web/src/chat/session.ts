@@ -2,6 +2,9 @@ import { ChatConnection, ChitChatError, unwrap, type components, type Room, type
 import { closeCodes, isNonPublicVisibility } from 'virtual:chitchat-contract';
 import { api, apiBase, problemOf, type Problem } from '../api.js';
 
+/** One arrival or departure, alone (`join`, `leave`) or among others (`presence`). */
+type PresenceChange = ServerEventOf<'presence'>['changes'][number];
+
 export type ChatMessage = components['schemas']['ChatMessage'];
 export type RoomUser = components['schemas']['RoomUser'];
 
@@ -139,6 +142,18 @@ export class RoomSession {
     this.accept(missed);
   }
 
+  private presence(changes: PresenceChange[], time: string): void {
+    for (const { event_type, name, color } of changes) {
+      if (event_type === 'join') this.users.set(name.toLowerCase(), { username: name, color, last_activity: time });
+      else this.users.delete(name.toLowerCase());
+    }
+    this.listener.users([...this.users.values()]);
+    for (const { event_type, name, color } of changes) {
+      if (event_type === 'join') this.listener.arrival(name, color, time);
+      else this.listener.departure(name, color, time);
+    }
+  }
+
   private async refreshUsers(): Promise<void> {
     const room = unwrap(await api.GET('/chats/{roomId}', { params: { path: { roomId: String(this.room.id) } } }));
     this.users = new Map(room.users.map((u) => [u.username.toLowerCase(), u]));
@@ -155,16 +170,10 @@ export class RoomSession {
     }
     this.connection = connection;
     connection.on('send', (event) => this.accept([saidToMessage(event)]));
-    connection.on('join', (event) => {
-      this.users.set(event.name.toLowerCase(), { username: event.name, color: event.color, last_activity: event.time });
-      this.listener.users([...this.users.values()]);
-      this.listener.arrival(event.name, event.color, event.time);
-    });
-    connection.on('leave', (event) => {
-      this.users.delete(event.name.toLowerCase());
-      this.listener.users([...this.users.values()]);
-      this.listener.departure(event.name, event.color, event.time);
-    });
+    connection.on('join', (event) => this.presence([{ event_type: 'join', name: event.name, color: event.color }], event.time));
+    connection.on('leave', (event) => this.presence([{ event_type: 'leave', name: event.name, color: event.color }], event.time));
+    // Several arrivals and departures at once (a join storm), in the order they happened.
+    connection.on('presence', (event) => this.presence(event.changes, event.time));
     void connection.closed.then(({ code }) => this.closed(connection, code));
     try {
       await this.join(connection, first);

@@ -19,7 +19,8 @@ class ChatMessage:
         name (str): 1 to 64 characters; the same character rule as a title's: no control, invisible or bidirectional
             format characters, no U+FFFD or lone surrogates, no space at either end.
         color (str):
-        msg (str): At most 2000 characters.
+        msg (str): At most 2000 characters, and no lone surrogate (a `\\ud800` escape without its pair), which no store
+            keeps alike.
         time (datetime.datetime):
     """
 

@@ -21,13 +21,14 @@ class Room:
     """
     Attributes:
         id (int): Assigned by the server, never reused. The default room "Public Chat" is 1.
-        title (str): 2 to 70 characters, unique compared case-insensitively (after Unicode NFKC normalisation).
+        title (str): 2 to 70 characters, unique compared case-insensitively: after Unicode NFKC normalisation, with full
+            case folding ("Straße" and "STRASSE" are one title).
             No control characters, no invisible or bidirectional format characters (zero-width spaces and
             joiners, bidi embeddings, overrides and isolates, the byte order mark, soft hyphens), no U+FFFD
             (what invalid UTF-8 becomes) and no lone surrogates, and no space at either end: a title that looks
             like another is not a second room. Not made only of digits and spaces, so that a path segment is
             either an id or a title, never both.
-        description (str):
+        description (str): At most 70 characters; no control characters, no lone surrogates.
         visibility (Visibility): Hidden rooms are left out of every listing. Private and hidden rooms have a password.
         created_at (datetime.datetime): RFC 3339; never changes after creation.
         updated_at (datetime.datetime):

@@ -16,14 +16,15 @@ class RoomCreate:
     """Unknown properties are ignored, as ChitChat did.
 
     Attributes:
-        title (str): 2 to 70 characters, unique compared case-insensitively (after Unicode NFKC normalisation).
+        title (str): 2 to 70 characters, unique compared case-insensitively: after Unicode NFKC normalisation, with full
+            case folding ("Straße" and "STRASSE" are one title).
             No control characters, no invisible or bidirectional format characters (zero-width spaces and
             joiners, bidi embeddings, overrides and isolates, the byte order mark, soft hyphens), no U+FFFD
             (what invalid UTF-8 becomes) and no lone surrogates, and no space at either end: a title that looks
             like another is not a second room. Not made only of digits and spaces, so that a path segment is
             either an id or a title, never both.
         visibility (str): `public`, `private` or `hidden`, in any case; stored lower-case.
-        description (str | Unset):
+        description (str | Unset): At most 70 characters; no control characters, no lone surrogates.
         password (str | Unset): At least 8 characters for private and hidden rooms, at most 72 bytes in UTF-8 (bcrypt's
             limit;
             a longer one is refused with 105 rather than silently cut). Stored as a bcrypt hash, never returned.
