@@ -59,6 +59,7 @@ generate-contract: install
 	done
 	$(BIN)/openapi-typescript generated/openapi.yaml --empty-objects-unknown --output generated/openapi.ts >/dev/null
 	node spec/generate-asyncapi-types.mjs
+	spec/confusables.sh
 	node spec/sdk-sources.mjs
 	node spec/render-readme.mjs
 

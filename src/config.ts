@@ -65,7 +65,7 @@ export interface ChatLimits {
   maxBufferedBytes: number;
   /** How long a message waits for a lower one before the gap is filled from the store or given up. */
   gapTimeoutMs: number;
-  /** Frames a socket may have waiting to be handled; more are refused at once (605). */
+  /** Frames a socket may have waiting to be handled; more are refused at once (605). 32, or the burst if larger. */
   maxPendingFrames: number;
   /** Refused frames within floodWindowMs past which the socket is closed (1008). */
   floodRefusals: number;
@@ -179,7 +179,8 @@ export function loadConfig(
       pingIntervalMs: integer(merged, 'CHAT_PING_INTERVAL_MS', 30_000, 10),
       maxBufferedBytes: integer(merged, 'CHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       gapTimeoutMs: integer(merged, 'CHAT_GAP_TIMEOUT_MS', 2000, 10),
-      maxPendingFrames: integer(merged, 'CHAT_MAX_PENDING_FRAMES', 32, 1),
+      // Never below the burst: a frame the rate allows is not refused for waiting behind the burst before it.
+      maxPendingFrames: integer(merged, 'CHAT_MAX_PENDING_FRAMES', Math.max(32, integer(merged, 'CHAT_RATE_BURST', 20, 1)), 1),
       floodRefusals: integer(merged, 'CHAT_FLOOD_REFUSALS', 50, 1),
       floodWindowMs: integer(merged, 'CHAT_FLOOD_WINDOW_MS', 10_000, 100),
       presenceBatchMs: integer(merged, 'CHAT_PRESENCE_BATCH_MS', 100),

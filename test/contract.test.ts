@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configureAjv } from '../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../src/contract/backend.js';
-import { parseChatContract } from '../src/contract/chat.js';
+import { readChatContract } from '../src/contract/chat.js';
 import { loadContract, projectRoot, readJsonTextMediaTypes } from '../src/contract/document.js';
 import { loadAsyncApiDocument } from './support/asyncapi.js';
 
@@ -154,11 +156,21 @@ describe('asyncapi.yaml', () => {
     expect(checked).toBeGreaterThanOrEqual(12);
   });
 
-  it('stops the start with a clear message when the document is invalid', async () => {
+  it('stops `make generate` with a clear message when the document is invalid, so that no server reads it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asyncapi-'));
     const broken = join(dir, 'asyncapi.yaml');
     writeFileSync(broken, 'asyncapi: 3.1.0\ninfo:\n  title: broken\nchannels:\n  room:\n    address: 42\n');
-    await expect(parseChatContract(broken)).rejects.toThrow(/asyncapi.yaml is not a valid AsyncAPI document: .+/);
+    const generating = promisify(execFile)(process.execPath, ['spec/generate-asyncapi-types.mjs', '--source', broken, '--out', dir], { cwd: projectRoot() });
+    await expect(generating).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^asyncapi\.yaml: .+ at .+/m) });
+    expect(existsSync(join(dir, 'chat-contract.json'))).toBe(false);
+  });
+
+  it('loads the chat contract as data: a validator per client frame, and every close code', () => {
+    const chat = readChatContract(join(projectRoot(), 'generated'));
+    expect([...chat.clientFrames.keys()].sort()).toEqual(['join', 'leave', 'send']);
+    expect(chat.clientFrames.get('send')!({ event_type: 'send', name: 'a', msg: 'hi' })).toBe(true);
+    expect(chat.clientFrames.get('send')!({ event_type: 'send', name: 'a' })).toBe(false);
+    expect(Object.keys(chat.closeCodes).sort()).toEqual(['flooding', 'frameTooLarge', 'roomDeleted', 'shuttingDown', 'slowReader', 'tokenRevoked']);
   });
 });
 

@@ -48,11 +48,6 @@ export class PresenceNotices {
     return true;
   }
 
-  /** The frame a joiner gets at once for itself when its arrival waits for the end of the window. */
-  static joinedFrame(roomId: number, name: string, color: string, time: string): string {
-    return JSON.stringify(single(roomId, { event_type: 'join', name, color }, time));
-  }
-
   private endOfWindow(roomId: number): NodeJS.Timeout {
     const timer = setTimeout(() => void this.flush(roomId), this.windowMs);
     timer.unref();

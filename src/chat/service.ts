@@ -21,8 +21,7 @@ export interface Participant {
 }
 
 type EventType = ClientEvent['event_type'];
-/** A handler resolves to a frame for the sender alone, when it has one. */
-type Handler<K extends EventType> = (participant: Participant, event: Extract<ClientEvent, { event_type: K }>) => Promise<string | void>;
+type Handler<K extends EventType> = (participant: Participant, event: Extract<ClientEvent, { event_type: K }>) => Promise<void>;
 
 export interface ChatServiceDeps {
   messages: MessageStore;
@@ -62,8 +61,7 @@ export class ChatService {
     this.notices = new PresenceNotices(deps.presenceBatchMs, (roomId, frame) => deps.broker.publish(roomId, frame), deps.logger);
   }
 
-  /** Carries out a client's event; resolves to a frame for that client alone, when there is one. */
-  handle(participant: Participant, event: ClientEvent): Promise<string | void> {
+  handle(participant: Participant, event: ClientEvent): Promise<void> {
     return (this.handlers[event.event_type] as Handler<EventType>)(participant, event as never);
   }
 
@@ -76,8 +74,11 @@ export class ChatService {
     await this.deps.broker.open(roomId, lastDelivered ?? latest?.seq ?? 0);
   }
 
-  /** Resolves to the joiner's own `join` when the room hears of it with others, later. */
-  private async join(participant: Participant, joinedAs: string, color: string): Promise<string | void> {
+  /**
+   * The joiner hears of its own arrival as the room does: at once after a quiet moment, else at the end of
+   * the room's window, alone (`join`) or with others (`presence`).
+   */
+  private async join(participant: Participant, joinedAs: string, color: string): Promise<void> {
     if (participant.name !== null) throw new ApiError(301, 'event_type');
     const { room } = participant;
     if (needsToken(room) && (participant.tokenUser === null || foldName(participant.tokenUser) !== foldName(joinedAs))) {
@@ -88,11 +89,10 @@ export class ChatService {
     const name = participant.tokenUser ?? joinedAs;
     const at = now();
     const { joined, departed } = await this.deps.presence.join(room.id, participant.id, { username: name, color, last_activity: at });
-    let toldNow: boolean;
     try {
       await this.announceDepartures(room.id, departed);
       if (!joined) throw new ApiError(202, 'name');
-      toldNow = await this.announceArrival(room.id, name, color, at);
+      await this.announceArrival(room.id, name, color, at);
     } catch (err) {
       // Nobody was told of this join: it did not happen, and the client may try it again.
       if (joined) await this.deps.presence.leave(room.id, participant.id).catch(() => undefined);
@@ -100,7 +100,6 @@ export class ChatService {
     }
     participant.name = name;
     participant.color = color;
-    if (!toldNow) return PresenceNotices.joinedFrame(room.id, name, color, at);
   }
 
   private async say(participant: Participant, name: string, msg: string, color: string | undefined): Promise<void> {
@@ -158,9 +157,8 @@ export class ChatService {
     return lost;
   }
 
-  /** True when the room was told at once; false when it hears of the arrival with others, shortly. */
-  private announceArrival(roomId: number, name: string, color: string, at: string): Promise<boolean> {
-    return this.notices.announce(roomId, { event_type: 'join', name, color }, at);
+  private async announceArrival(roomId: number, name: string, color: string, at: string): Promise<void> {
+    await this.notices.announce(roomId, { event_type: 'join', name, color }, at);
   }
 
   private async announceDepartures(roomId: number, users: RoomUser[]): Promise<void> {

@@ -295,8 +295,7 @@ export class ChatSessions {
   private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
     if (connection.ws.readyState !== WebSocket.OPEN) return; // closing: a kicked socket says nothing more
     try {
-      const own = await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
-      if (own && this.hasRoom(connection, Buffer.byteLength(own))) connection.ws.send(own);
+      await this.deps.service.handle(connection.participant, this.parse(data, isBinary));
     } catch (err) {
       // A bug or a failing store must not take the process (and every other room) down with it.
       const { error, unexpected } = failureOf(err);

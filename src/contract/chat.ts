@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { configureAjv } from './ajv.js';
 import { projectRoot } from './document.js';
@@ -17,7 +14,7 @@ export type CloseCodeName = 'roomDeleted' | 'tokenRevoked' | 'frameTooLarge' | '
 export interface ChatContract {
   /** The bundled document as served at /asyncapi.yaml. */
   asyncapiText: string;
-  /** The same, parsed and dereferenced: what the chat mock builds its frames from. */
+  /** The same as the AsyncAPI parser read it at generate time: what the chat mock builds its frames from. */
   document: ParsedAsyncApi;
   /** A validator for each frame a client may send, by its `event_type`. */
   clientFrames: ReadonlyMap<string, ValidateFunction>;
@@ -38,54 +35,16 @@ export interface ParsedAsyncApi {
   operations?: Record<string, { action?: string; messages?: ParsedMessage[] }>;
   channels?: Record<string, { 'x-close-codes'?: Record<CloseCodeName, CloseCode> }>;
 }
-interface Diagnostic {
-  severity: number;
-  message: string;
-  path: (string | number)[];
-}
-
 /**
- * @asyncapi/parser (with its Spectral rulesets) costs the process about 70 MB of memory it never gives
- * back, for a parse done once at start. It runs in a worker thread instead, whose memory goes with it,
- * and sends back the dereferenced document as plain data. JS in a string: a worker cannot load this
- * TypeScript module when it runs from source under the tests. Only import(), no require: an eval worker
- * inherits the parent's flags, and under --input-type=module it runs as ESM, where require is undefined.
+ * The chat contract from the documents as `make generate` left them: generated/asyncapi.yaml as served,
+ * and generated/chat-contract.json, the AsyncAPI parser's reading of it (operations with dereferenced
+ * payloads and examples, close codes). The parser and its rulesets ran at generate time, where they also
+ * refused an invalid document: here there is only data to load (the parser would cost each process some
+ * 70 MB it never gives back).
  */
-const PARSE_IN_WORKER = `
-import('node:worker_threads').then(async ({ parentPort, workerData }) => {
-  const { Parser } = (await import(workerData.parser)).default;
-  await new Parser().parse(workerData.text, { source: workerData.source }).then(
-    ({ document, diagnostics }) => parentPort.postMessage({
-      json: document ? document.json() : null,
-      diagnostics: diagnostics.map((d) => ({ severity: d.severity, message: d.message, path: d.path })),
-    }),
-    (err) => parentPort.postMessage({ json: null, diagnostics: [{ severity: 0, message: String(err), path: [] }] }),
-  );
-});`;
-
-async function parseInWorker(text: string, source: string): Promise<{ json: ParsedAsyncApi | null; diagnostics: Diagnostic[] }> {
-  const parser = pathToFileURL(createRequire(import.meta.url).resolve('@asyncapi/parser')).href;
-  const worker = new Worker(PARSE_IN_WORKER, { eval: true, workerData: { parser, text, source } });
-  try {
-    return await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new ChatContractError(`the AsyncAPI parser stopped with exit code ${code}`)));
-    });
-  } finally {
-    await worker.terminate();
-  }
-}
-
-/** Parses and checks an AsyncAPI document; exported for tests, the server uses `loadChatContract`. */
-export async function parseChatContract(source: string): Promise<ChatContract> {
-  const asyncapiText = readFileSync(source, 'utf8');
-  const { json, diagnostics } = await parseInWorker(asyncapiText, source);
-  const errors = diagnostics.filter((d) => d.severity === 0);
-  if (!json || errors.length) {
-    const details = errors.map((d) => `${d.message} at ${d.path.join('.') || '/'}`).join('; ');
-    throw new ChatContractError(`asyncapi.yaml is not a valid AsyncAPI document: ${details}`);
-  }
+export function readChatContract(dir: string): ChatContract {
+  const asyncapiText = readFileSync(join(dir, 'asyncapi.yaml'), 'utf8');
+  const json = JSON.parse(readFileSync(join(dir, 'chat-contract.json'), 'utf8')) as ParsedAsyncApi;
 
   const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
   const clientFrames = new Map<string, ValidateFunction>();
@@ -105,8 +64,8 @@ export async function parseChatContract(source: string): Promise<ChatContract> {
 
 let cached: Promise<ChatContract> | undefined;
 
-/** Parses generated/asyncapi.yaml once per process; an invalid document rejects with its diagnostics. */
+/** The chat contract of generated/, read once per process. */
 export function loadChatContract(): Promise<ChatContract> {
-  cached ??= parseChatContract(join(projectRoot(), 'generated', 'asyncapi.yaml'));
+  cached ??= Promise.resolve().then(() => readChatContract(join(projectRoot(), 'generated')));
   return cached;
 }

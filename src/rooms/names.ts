@@ -1,9 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../contract/document.js';
+
 /**
- * The one folding of names: room titles and user names that fold to the same key are the same
- * ("Ｃhat" and "chat", "Straße" and "STRASSE"), for uniqueness and lookup. Both stores and every instance
- * compare these keys. NFKC, then Unicode's full case mapping to upper case and back to lower case (which
- * takes ß to ss, as case folding does), then NFKC again: the SDKs fold titles the same way.
+ * UTS #39's confusable mapping of single code points (generated/confusables.json, written from ICU4J's
+ * SpoofChecker by `make generate`): "е" (Cyrillic) is "e", "1" and "I" are "l", "rn" is what "m" looks like.
+ */
+const SKELETONS: ReadonlyMap<number, string> = new Map(
+  Object.entries((JSON.parse(readFileSync(join(projectRoot(), 'generated', 'confusables.json'), 'utf8')) as { skeletons: Record<string, string> }).skeletons).map(
+    ([codePoint, skeleton]) => [Number.parseInt(codePoint, 16), skeleton],
+  ),
+);
+
+/** UTS #39's skeleton: NFD, each code point replaced by what it is confusable with, NFD again. */
+function skeleton(text: string): string {
+  let mapped = '';
+  for (const char of text.normalize('NFD')) mapped += SKELETONS.get(char.codePointAt(0)!) ?? char;
+  return mapped.normalize('NFD');
+}
+
+/** Unicode's full case mapping to upper case and back to lower case: ß becomes ss, as case folding has it. */
+const caseFold = (text: string) => text.toUpperCase().toLowerCase();
+
+/**
+ * The one folding of names: room titles and user names that fold to the same key are the same, for
+ * uniqueness and lookup, so that no room or chatter can pass for another ("Ｃhat" and "chat", "Straße"
+ * and "STRASSE", "Secret" with a Cyrillic "е" and "Secret"). Both stores and every instance compare these
+ * keys: NFKC, case folding, UTS #39's confusable skeleton (of the folded text, so that "ALICE" stays "alice"
+ * and does not become "allce"), case folding again (a skeleton may be upper case: "0" is "O"), NFKC. A key
+ * is for comparing, never for showing.
  */
 export function foldName(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+  return caseFold(skeleton(caseFold(name.normalize('NFKC')))).normalize('NFKC');
 }

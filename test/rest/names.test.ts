@@ -77,6 +77,29 @@ describe('look-alike user names', () => {
 });
 
 describe('folding', () => {
+  it('takes titles that only look alike across scripts for one title: 102, as UTS #39 confusables have it', async () => {
+    await server.client().createRoom({ title: 'Paypal support', visibility: 'public' });
+    for (const title of ['P\u0430yp\u0430l support', '\u0420aypal support', 'Paypal supp\u043ert', 'Payp\u0430\u04cf support']) {
+      const response = await server.request('POST', '/chats', json({ title, visibility: 'public' }));
+      expect([title, response.status, (await errorOf(response)).code]).toEqual([title, 400, 102]);
+    }
+    // And it is found under any of them.
+    expect((await server.request('GET', `/chats/${encodeURIComponent('P\u0430yp\u0430l support')}`)).status).toBe(200);
+  });
+
+  it('refuses a user name that only looks like one present: 202', async () => {
+    const room = await server.client().createRoom({ title: 'Look-alike chatters', visibility: 'public' });
+    const alice = await TestSocket.open(wsUrl(server.url, room.id));
+    alice.send({ event_type: 'join', name: 'alice' });
+    await alice.next((e) => e.event_type === 'join' && e.name === 'alice');
+    const mallory = await TestSocket.open(wsUrl(server.url, room.id));
+    for (const name of ['\u0430lice', 'ALICE', 'al\u0456ce']) {
+      mallory.send({ event_type: 'join', name });
+      expect((await mallory.nextError()).error).toMatchObject({ code: 202, field: 'name' });
+    }
+    await Promise.all([alice.close(), mallory.close()]);
+  });
+
   it('takes "Straße" and "STRASSE" for one title, as Unicode case folding does', async () => {
     const room = await server.client().createRoom({ title: 'Große Straße', visibility: 'public' });
     const again = await server.request('POST', '/chats', json({ title: 'GROSSE STRASSE', visibility: 'public' }));

@@ -117,7 +117,7 @@ class PresenceChange(TypedDict, closed=True):
 
 class PresenceEvent(TypedDict, closed=True):
     """
-    Several arrivals and departures at once, in the order they happened: sent instead of one `join` or `leave` each when many come together (a join storm), so that a room of N people hears of N arrivals in a few frames, not N each. The first arrival or departure after a quiet moment is still its own `join` or `leave`; those that follow within `CHAT_PRESENCE_BATCH_MS` (100 ms) are listed in one `presence` frame at its end. Whoever joins still gets its own `join` at once. `msg` sums it up for people ("3 entered the room, 1 left.").
+    Several arrivals and departures at once, in the order they happened: sent instead of one `join` or `leave` each when many come together (a join storm), so that a room of N people hears of N arrivals in a few frames, not N each. The first arrival or departure after a quiet moment is still its own `join` or `leave`; those that follow within `CHAT_PRESENCE_BATCH_MS` (100 ms) are listed in one `presence` frame at its end. The joiner hears of its own arrival as everyone does: a client that waits for it looks for its name in `join` and in `presence` frames. `msg` sums it up for people ("3 entered the room, 1 left.").
     """
 
     event_type: Literal["presence"]

@@ -16,7 +16,11 @@ _ID = re.compile(r"[0-9]{1,15}")
 
 
 def title_key(title: str) -> str:
-    """Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss)."""
+    """
+    Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss).
+    The server also takes titles that only look alike across scripts for one (UTS #39 skeletons, from a table
+    the SDK does not carry): such a title is not recognised here as one the client has a token for.
+    """
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", title).upper().lower())
 
 

@@ -61,7 +61,11 @@ export interface ChitChatClient extends Client<paths> {
   authorize(room: string | number, secret: string, name: string): Promise<TokenResponse | undefined>;
 }
 
-/** Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss). */
+/**
+ * Titles compare as the server compares them: after NFKC normalisation, with full case folding (ß is ss).
+ * The server also takes titles that only look alike across scripts for one (UTS #39 skeletons, from a table
+ * the SDK does not carry): such a title is not recognised here as one the client has a token for.
+ */
 const titleKey = (title: string) => title.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 const isId = (room: string | number) => typeof room === 'number' || /^[0-9]{1,15}$/.test(room);
 

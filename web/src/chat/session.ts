@@ -190,13 +190,27 @@ export class RoomSession {
     await this.refreshUsers().catch(() => undefined);
   }
 
+  /** Resolves when the room tells of our arrival: alone (`join`), or with others in a join storm (`presence`). */
+  private ownArrival(connection: ChatConnection): Promise<void> {
+    const ours = (name: string) => name.toLowerCase() === this.name.toLowerCase();
+    return new Promise((resolve) => {
+      const done = () => {
+        offJoin();
+        offPresence();
+        resolve();
+      };
+      const offJoin = connection.on('join', (event) => ours(event.name) && done());
+      const offPresence = connection.on('presence', (event) => event.changes.some((c) => c.event_type === 'join' && ours(c.name)) && done());
+    });
+  }
+
   /** Joins under our name; after a drop the server may still hold it for the connection it lost, for a while. */
   private async join(connection: ChatConnection, first: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const joined = connection.next('join');
+      const joined = this.ownArrival(connection);
       const refused = connection.next('error');
       connection.join(this.name, this.colour);
-      const outcome = await Promise.race([joined.then(() => null), refused]).catch(() => null);
+      const outcome = await Promise.race([joined.then(() => null), refused, connection.closed.then(() => null)]).catch(() => null);
       if (outcome === null) return; // joined, or the socket closed (handled by `closed`)
       if (first || outcome.error.code !== 202 || attempt >= REJOIN_ATTEMPTS) {
         await connection.close(1000, 'not joined');

@@ -17,7 +17,8 @@ class RoomCreate:
 
     Attributes:
         title (str): 2 to 70 characters, unique compared case-insensitively: after Unicode NFKC normalisation, with full
-            case folding ("Straße" and "STRASSE" are one title).
+            case folding ("Straße" and "STRASSE" are one title), and by UTS #39 confusable skeleton (a title that
+            only looks like another, in another script, is that title: "Pаypal" with a Cyrillic "а" is "Paypal").
             No control characters, no invisible or bidirectional format characters (zero-width spaces and
             joiners, bidi embeddings, overrides and isolates, the byte order mark, soft hyphens), no U+FFFD
             (what invalid UTF-8 becomes) and no lone surrogates, and no space at either end: a title that looks
