@@ -45,7 +45,7 @@ export async function createChitChatExpress(config: Config, options: ChitChatOpt
     // goes back to the host's server, and so to its app, as plain HTTP/1.1.
     const { path } = splitUrl(req.url ?? '/');
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return false;
-    declineUpgrade(req, socket, head);
+    declineUpgrade(req, socket, head, chitchat.contract);
     return true;
   };
 
@@ -70,7 +70,7 @@ export async function createChitChatExpress(config: Config, options: ChitChatOpt
         // Not the chat's: answered over HTTP/1.1 by the host's app, as Node would without upgrade
         // listeners (curl --http2 on its routes, a WebSocket to a path nobody serves), unless the host
         // listens for upgrades too, and then it is the host's to answer.
-        if (server.listenerCount('upgrade') === 1) declineUpgrade(req, socket, head);
+        if (server.listenerCount('upgrade') === 1) declineUpgrade(req, socket, head, chitchat.contract);
       };
       attached.set(server, onUpgrade);
       server.on('upgrade', onUpgrade);

@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createChitChat, type ChitChat, type ChitChatOptions } from './chitchat.js';
 import type { Config } from './config.js';
 import type { ErrorCode } from './contract/document.js';
@@ -34,8 +34,12 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
   const handler = belowBasePath(config.basePath, chitchat.handler, contract);
   // Node checks the read timeout every connectionsCheckingInterval (30 s by default): once a second, a
   // slow request is cut within a second of READ_TIMEOUT, not up to 30 s after it.
-  const server = createServer({ connectionsCheckingInterval: 1000 }, handler);
+  // A connection over the per-address cap is answered 429 and closed; what Node parsed on it is not run.
+  let refused: (socket: Socket) => boolean = () => false;
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => (refused(req.socket) ? void req.socket.destroy() : handler(req, res)));
+  refused = capConnectionsPerAddress(server, config.maxConnectionsPerAddress, config.trustProxy, errorResponseText(contract, new ApiError(605), { 'Retry-After': '1' }));
   server.on('upgrade', (req, socket, head) => {
+    if (refused(socket as Socket)) return void socket.destroy();
     if (req.headers.upgrade?.toLowerCase() === 'websocket') {
       if (chitchat.handleUpgrade(req, socket, head)) return;
       // Nobody else listens here: an upgrade that is not to the chat channel is refused as an unknown path.
@@ -43,9 +47,8 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
       socket.end(errorResponseText(contract, new ApiError(601)));
       return;
     }
-    declineUpgrade(req, socket, head);
+    declineUpgrade(req, socket, head, contract);
   });
-  capConnectionsPerAddress(server, config.maxConnectionsPerAddress, config.trustProxy, errorResponseText(contract, new ApiError(605), { 'Retry-After': '1' }));
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   server.timeout = config.writeTimeoutSeconds * 1000;
@@ -55,7 +58,9 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
     // A request still arriving at the read timeout: answered through its response, if it has one, so
     // that the request log says 408 too.
     const res = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (code === 607 && res && !res.headersSent) {
+    if (code === 607 && res) {
+      // A response already under way cannot be followed by another in its middle: the connection just ends.
+      if (res.headersSent) return socket.destroy();
       res.shouldKeepAlive = false;
       res.once('finish', () => socket.destroy());
       return replyError(res, contract, new ApiError(607));

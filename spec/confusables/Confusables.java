@@ -23,7 +23,8 @@ public class Confusables {
       String skeleton = checker.getSkeleton(text);
       if (skeleton.equals(text)) continue;
       out.append(first ? "\n" : ",\n").append("    \"").append(Integer.toHexString(cp)).append("\": \"");
-      skeleton.codePoints().forEach(c -> out.append(String.format("\\u%04x", (int) c)).length());
+      // JSON's \\u escapes are UTF-16 code units: a supplementary code point is written as its surrogate pair.
+      for (char unit : skeleton.toCharArray()) out.append(String.format("\\u%04x", (int) unit));
       out.append("\"");
       first = false;
     }

@@ -29,6 +29,8 @@ function summary(changes: PresenceChange[]): string {
  */
 export class PresenceNotices {
   private readonly windows = new Map<number, Window>();
+  /** Once closing, every change is told at once: no window would end. */
+  private closed = false;
 
   constructor(
     private readonly windowMs: number,
@@ -43,7 +45,7 @@ export class PresenceNotices {
       open.pending.push(change);
       return false;
     }
-    if (this.windowMs > 0) this.windows.set(roomId, { pending: [], timer: this.endOfWindow(roomId) });
+    if (this.windowMs > 0 && !this.closed) this.windows.set(roomId, { pending: [], timer: this.endOfWindow(roomId) });
     await this.publish(roomId, JSON.stringify(single(roomId, change, time)));
     return true;
   }
@@ -79,6 +81,7 @@ export class PresenceNotices {
 
   /** Announces what every window holds now, and stops. */
   async close(): Promise<void> {
+    this.closed = true;
     const rooms = [...this.windows.keys()];
     for (const window of this.windows.values()) clearTimeout(window.timer);
     await Promise.all(rooms.map((roomId) => this.flush(roomId)));

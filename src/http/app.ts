@@ -63,7 +63,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
     customizeAjv: (ajv) => configureAjv(ajv),
   });
   api.register(operationHandlers(deps) as never);
-  // Both schemes read the same Authorization header; requireRoomAccess reads the verdict under roomToken.
+  // Both schemes read the same Authorization header; authorizedRoom reads the verdict under roomToken.
   const security = roomTokenSecurityHandler(deps.rooms, deps.tokens, deps.config.chitchatCompat);
   api.registerSecurityHandler('roomToken', security);
   api.registerSecurityHandler('chitchatAuthorization', security);
@@ -153,7 +153,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     // The client went away, or the read timeout answered it already (408): nothing more to say.
     if (bodyError.type === 'request.aborted') return void res.destroy();
     if (res.headersSent) {
-      logger.error({ err, req: { method: req.method, url: req.url } }, 'failed after the response started');
+      logger.error({ err, req: { method: req.method, url: loggableUrl(req.url ?? '/') } }, 'failed after the response started');
       res.destroy();
       return;
     }

@@ -14,7 +14,7 @@ import type { ClientLimits } from './limits.js';
 import { requestOrigin, servedDocuments } from './origin.js';
 import { sendChatPage, sendChatPageAsset } from './page.js';
 import { send, sendJson } from './reply.js';
-import { requireRoomAccess, requireRoomManagement } from './room-access.js';
+import { authorizedRoom } from './room-access.js';
 
 type Schemas = components['schemas'];
 type OperationId = keyof operations;
@@ -70,19 +70,19 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     async updateRoom(c, _req, res) {
-      const room = requireRoomManagement(c, deps.chitchatCompat);
+      const { room } = authorizedRoom(c, deps.chitchatCompat);
       const updated = await rooms.update(room, c.request.requestBody as Schemas['RoomUpdate']);
       json<Schemas['Room']>(res, 200, await rooms.toResource(updated));
     },
 
     async deleteRoom(c, _req, res) {
-      const room = requireRoomManagement(c, deps.chitchatCompat);
+      const { room } = authorizedRoom(c, deps.chitchatCompat);
       await rooms.delete(room);
       json<Schemas['StatusOk']>(res, 200, { status: true });
     },
 
     async listMessages(c, _req, res) {
-      const { room } = requireRoomAccess(c);
+      const { room } = authorizedRoom(c, deps.chitchatCompat);
       const query = c.request.query as { limit: number; cursor?: string };
       json<Schemas['MessagePage']>(res, 200, await rooms.history(room, query.limit, query.cursor));
     },
@@ -102,7 +102,7 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     },
 
     async renewToken(c, _req, res) {
-      const { room, claims } = requireRoomAccess(c);
+      const { room, claims } = authorizedRoom(c, deps.chitchatCompat);
       if (!claims) return json<Schemas['StatusOk']>(res, 200, { status: true });
       json<Schemas['TokenResponse']>(res, 201, {
         status: true,

@@ -51,11 +51,15 @@ export class ClientLimits {
 
   /**
    * Checks a password for a room within its attempts: each takes a point before the (costly) hash
-   * comparison, and a right one gives it back, so that only wrong guesses use the room's allowance.
+   * comparison, so that a burst of guesses cannot queue more comparisons than the allowance, and a right
+   * one gives it back, so that only wrong guesses use the room's allowance up. Once it is used up, attempts
+   * are refused without taking more, so that the room opens again when its window ends.
    */
   async passwordAttempt(roomId: number, check: () => Promise<boolean>): Promise<boolean> {
     if (!this.tokenAttempts) return check();
     const key = String(roomId);
+    const state = await this.tokenAttempts.get(key);
+    if (state && state.remainingPoints <= 0) throw refusal(state);
     await this.tokenAttempts.consume(key).catch((err: unknown) => {
       throw refusal(err);
     });

@@ -1,7 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Contract } from '../contract/document.js';
+import { errorResponseText } from '../contract/error-body.js';
 import { ApiError } from '../errors.js';
 import type { RequestListener } from './app.js';
 import { replyError } from './reply.js';
@@ -40,6 +42,8 @@ export function belowBasePath(basePath: string, handler: RequestListener, contra
 
 /** The hop-by-hop headers and Connection tokens of an upgrade offer. */
 const UPGRADE_OFFER = /^(?:upgrade|http2-settings)$/i;
+/** Sockets that have been given back to their server once already (each keeps one error listener of ours). */
+const declined = new WeakSet<Duplex>();
 
 /**
  * An upgrade declined: the request goes back to the server it came from as the plain HTTP/1.1 request
@@ -47,15 +51,24 @@ const UPGRADE_OFFER = /^(?:upgrade|http2-settings)$/i;
  * hands every request with an Upgrade header (curl --http2 offers h2c over http://) to the 'upgrade'
  * listeners once there are any, having stopped reading the request at its headers: the headers are
  * written again without the offer, put back in front of what the socket has not delivered yet (`head`,
- * then the rest of the body), and the server parses the whole as a new connection.
+ * then the rest of the body), and the server parses the whole as a new connection (for TLS, as a new
+ * secure connection: the socket is decrypted already). A request with more headers than Node keeps in
+ * `rawHeaders` cannot be written again faithfully (a Content-Length past the cut would be lost, and its
+ * body read as another request): it is refused with 431 and the connection closed.
  */
-export function declineUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function declineUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, contract: Contract): void {
   // Node's own error listener is gone from an upgraded socket: a peer's reset must not end the process.
-  socket.on('error', () => socket.destroy());
+  if (!declined.has(socket)) {
+    declined.add(socket);
+    socket.on('error', () => socket.destroy());
+  }
   const server = (socket as Socket & { server?: Server }).server;
   if (!server) return void socket.destroy();
-  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
   const { rawHeaders } = req;
+  // Node keeps about 1,000 header lines when the server sets no maxHeadersCount; at the limit some may be gone.
+  const kept = server.maxHeadersCount ?? 1000;
+  if (kept > 0 && rawHeaders.length / 2 >= kept) return void socket.end(errorResponseText(contract, new ApiError(606)));
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     let value = rawHeaders[i + 1]!;
@@ -67,5 +80,5 @@ export function declineUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
     lines.push(`${name}: ${value}`);
   }
   socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
-  server.emit('connection', socket);
+  server.emit(socket instanceof TLSSocket ? 'secureConnection' : 'connection', socket);
 }

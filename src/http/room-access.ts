@@ -1,4 +1,5 @@
 import type { Context } from 'openapi-backend';
+import type { operations } from '../../generated/openapi.js';
 import { bearerToken, type RoomClaims, type RoomTokens } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
 import { managementNeeds, needsToken } from '../rooms/access.js';
@@ -17,8 +18,7 @@ export interface RoomAccess {
 
 /**
  * The handler for the spec's `roomToken` security scheme. It never rejects by itself: what a request
- * needs depends on the room, so the operation decides with `requireRoomAccess` or
- * `requireRoomManagement` once the room is known.
+ * needs depends on the room and the operation: `authorizedRoom` decides once the room is known.
  */
 export function roomTokenSecurityHandler(rooms: RoomService, tokens: RoomTokens, chitchatCompat: boolean) {
   // Registered for both schemes that read Authorization; one request looks its room up once.
@@ -59,8 +59,10 @@ function accessOf(c: Context): RoomAccess & { room: StoredRoom } {
   return result as RoomAccess & { room: StoredRoom };
 }
 
+type Granted = { room: StoredRoom; claims: RoomClaims | null };
+
 /** The room of an operation that reads it, once its room token (if it needs one) is valid. */
-export function requireRoomAccess(c: Context): { room: StoredRoom; claims: RoomClaims | null } {
+function requireRoomAccess(c: Context): Granted {
   const access = accessOf(c);
   if (!needsToken(access.room)) return { room: access.room, claims: null };
   if (access.tokenError) throw access.tokenError;
@@ -68,21 +70,35 @@ export function requireRoomAccess(c: Context): { room: StoredRoom; claims: RoomC
 }
 
 /** The room of an operation that changes or deletes it, once the request may (rooms/access.ts decides). */
-export function requireRoomManagement(c: Context, chitchatCompat: boolean): StoredRoom {
+function requireRoomManagement(c: Context, chitchatCompat: boolean): Granted {
   const access = accessOf(c);
-  if (access.owner) return access.room;
+  const granted = { room: access.room, claims: access.claims };
+  if (access.owner) return granted;
   switch (managementNeeds(access.room, chitchatCompat)) {
     case 'nothing':
-      return access.room;
+      return granted;
     case 'roomToken':
       if (access.tokenError) throw access.tokenError;
-      return access.room;
+      return granted;
     case 'owner':
       throw new ApiError(104, 'token');
   }
 }
 
-const MANAGING = new Set(['updateRoom', 'deleteRoom']);
+/** What each operation secured by `roomToken` requires of its request: the one list of them. */
+const GUARDS: Partial<Record<keyof operations, (c: Context, chitchatCompat: boolean) => Granted>> = {
+  updateRoom: requireRoomManagement,
+  deleteRoom: requireRoomManagement,
+  listMessages: requireRoomAccess,
+  renewToken: requireRoomAccess,
+};
+
+/** The room an operation secured by `roomToken` acts on, once its request may: 101, 401, 403 or 104 otherwise. */
+export function authorizedRoom(c: Context, chitchatCompat: boolean): Granted {
+  const guard = GUARDS[c.operation.operationId as keyof operations];
+  if (!guard) throw new Error(`operation ${c.operation.operationId} has no room guard`);
+  return guard(c, chitchatCompat);
+}
 
 /**
  * Authorization before the body is read, as ChitChat did: a request without the right token learns
@@ -91,6 +107,5 @@ const MANAGING = new Set(['updateRoom', 'deleteRoom']);
 export function authorizeBeforeBody(c: Context, chitchatCompat: boolean): void {
   const access = c.security?.roomToken as RoomAccess | undefined;
   if (!access || !('room' in access) || !access.room) return;
-  if (MANAGING.has(c.operation.operationId ?? '')) requireRoomManagement(c, chitchatCompat);
-  else requireRoomAccess(c);
+  authorizedRoom(c, chitchatCompat);
 }

@@ -12,14 +12,15 @@ export class StoreTimeoutError extends StoreUnavailableError {
  * The store with a deadline on each of its operations: a stalled database answers 503 (701) after `ms`
  * instead of holding requests and chat frames until the driver gives up. An operation that times out may
  * still complete afterwards (a write cannot be called back), which is what 503 tells the client: retry,
- * and look before assuming it did not happen. `close` has no deadline.
+ * and look before assuming it did not happen. `close` and `rekeyTitles` have none.
  */
 export function withDeadline<T extends object>(store: T, ms: number): T {
   if (ms <= 0) return store;
   return new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (typeof value !== 'function' || key === 'close' || key === 'constructor') return value;
+      // Closing, and rekeying every title once at start, are not a request's work: they take what they take.
+      if (typeof value !== 'function' || key === 'close' || key === 'rekeyTitles' || key === 'constructor') return value;
       return (...args: unknown[]) => {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;

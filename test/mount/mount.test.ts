@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
@@ -212,6 +217,54 @@ describe('an express app whose only upgrade listener is the chat (the README exa
     expect(await upgradeRequest(`${origin}/chat/chats/1/ws`, WEBSOCKET)).toBe(101);
     await resetUpgrades((server.address() as AddressInfo).port, '/elsewhere', WEBSOCKET);
     expect((await fetch(`${origin}/hello`)).status).toBe(200);
+  });
+});
+
+describe('an HTTPS host (attach)', () => {
+  let chat: Awaited<ReturnType<typeof createChitChatExpress>>;
+  let server: HttpsServer;
+  let origin: string;
+  beforeAll(async () => {
+    // A certificate of its own for 127.0.0.1, made by Debian's openssl for this run.
+    const dir = mkdtempSync(join(tmpdir(), 'chitchat-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
+    const app = express();
+    app.use('/chat', chat.middleware);
+    app.get('/hello', (_req, res) => void res.json({ hello: 'app' }));
+    server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, app);
+    chat.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await chat.ready;
+    origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await chat.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('answers an upgrade it does not take through the app over TLS, and chats over wss', async () => {
+    const status = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(`${origin}${path}`, { headers, rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('/elsewhere', WEBSOCKET)).toBe(404);
+    expect(await status('/hello', H2C)).toBe(200);
+    const ws = new WebSocket(`${origin.replace('https', 'wss')}/chat/chats/1/ws`, { rejectUnauthorized: false });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ event_type: 'join', name: 'tls' }));
+    expect(JSON.parse(await firstMessage(ws))).toMatchObject({ event_type: 'join', name: 'tls' });
+    ws.close();
   });
 });
 

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/contract/document.js';
 import { MemoryRoomStore } from '../../src/store/memory.js';
 import { TestSocket, wsUrl } from '../support/chat.js';
 import { errorOf, json, startTestServer, type TestServer } from '../support/server.js';
@@ -77,6 +80,16 @@ describe('look-alike user names', () => {
 });
 
 describe('folding', () => {
+  it("keeps ICU4J's confusables table whole: skeletons outside the BMP as surrogate pairs, none broken", () => {
+    const table = JSON.parse(readFileSync(join(projectRoot(), 'generated', 'confusables.json'), 'utf8')) as { skeletons: Record<string, string> };
+    const skeletons = Object.values(table.skeletons);
+    expect(skeletons.length).toBeGreaterThan(5000);
+    expect(skeletons.every((s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s))).toBe(true);
+    // U+0279 (ɹ) looks like U+1DF70, outside the BMP; ignorable characters have an empty skeleton.
+    expect(table.skeletons['279']).toBe(String.fromCodePoint(0x1df70));
+    expect(table.skeletons['200b']).toBe('');
+  });
+
   it('takes titles that only look alike across scripts for one title: 102, as UTS #39 confusables have it', async () => {
     await server.client().createRoom({ title: 'Paypal support', visibility: 'public' });
     for (const title of ['P\u0430yp\u0430l support', '\u0420aypal support', 'Paypal supp\u043ert', 'Payp\u0430\u04cf support']) {

@@ -29,6 +29,8 @@ const MAX_BACKOFF_MS = 15_000;
 /** A name still held by our previous connection (the server has not noticed the drop yet) is tried again this often. */
 const REJOIN_RETRY_MS = 2000;
 const REJOIN_ATTEMPTS = 20;
+/** How long a join waits for the room to tell of it (a storm holds notices back 100 ms) before it counts as done. */
+const ARRIVAL_NOTICE_MS = 3000;
 
 /**
  * One person in one room: history on entry and on scrolling back, live messages, who is here, the token
@@ -190,15 +192,20 @@ export class RoomSession {
     await this.refreshUsers().catch(() => undefined);
   }
 
-  /** Resolves when the room tells of our arrival: alone (`join`), or with others in a join storm (`presence`). */
+  /**
+   * Resolves when the room tells of our arrival: alone (`join`), or with others in a join storm
+   * (`presence`); or after a while without a refusal, as the notice itself may be lost on its way.
+   */
   private ownArrival(connection: ChatConnection): Promise<void> {
     const ours = (name: string) => name.toLowerCase() === this.name.toLowerCase();
     return new Promise((resolve) => {
       const done = () => {
+        clearTimeout(timer);
         offJoin();
         offPresence();
         resolve();
       };
+      const timer = setTimeout(done, ARRIVAL_NOTICE_MS);
       const offJoin = connection.on('join', (event) => ours(event.name) && done());
       const offPresence = connection.on('presence', (event) => event.changes.some((c) => c.event_type === 'join' && ours(c.name)) && done());
     });
