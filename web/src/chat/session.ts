@@ -130,15 +130,19 @@ export class RoomSession {
     this.listener.messages(fresh);
   }
 
-  /** The messages after `lastSeq`, from the history, newest page first until it reaches what was seen. */
-  private async fillGap(): Promise<void> {
+  /**
+   * The messages after `since` (the last one seen before the drop), from the history, newest page first
+   * until it reaches it. Messages that arrived live meanwhile are not shown twice (`seen`), and those
+   * found here are put in their place among them.
+   */
+  private async fillGap(since: number): Promise<void> {
     const missed: ChatMessage[] = [];
     let cursor: string | undefined;
     for (;;) {
       const page = await this.history(cursor);
-      missed.push(...page.messages.filter((m) => m.seq > this.lastSeq));
+      missed.push(...page.messages.filter((m) => m.seq > since));
       const oldest = page.messages.at(-1);
-      if (!page.next_cursor || !oldest || oldest.seq <= this.lastSeq + 1) break;
+      if (!page.next_cursor || !oldest || oldest.seq <= since + 1) break;
       cursor = page.next_cursor;
     }
     this.accept(missed);
@@ -163,6 +167,8 @@ export class RoomSession {
   }
 
   private async connect(first: boolean): Promise<void> {
+    // What was seen before the drop: live messages may come in before the gap is filled, and must not hide it.
+    const seenBefore = this.lastSeq;
     this.listener.state(first ? 'connecting' : 'reconnecting');
     let connection: ChatConnection;
     try {
@@ -188,7 +194,7 @@ export class RoomSession {
     connection.on('error', (event) => this.listener.refused({ sentence: problemOf(new ChitChatError(0, { status: false, error: event.error })).sentence, code: event.error.code, field: event.error.field }));
     this.attempt = 0;
     this.listener.state('live');
-    if (!first) await this.fillGap().catch(() => undefined);
+    if (!first) await this.fillGap(seenBefore).catch(() => undefined);
     await this.refreshUsers().catch(() => undefined);
   }
 
