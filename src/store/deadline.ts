@@ -19,8 +19,10 @@ export function withDeadline<T extends object>(store: T, ms: number): T {
   return new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function' || key === 'constructor') return value;
       // Closing, and rekeying every title once at start, are not a request's work: they take what they take.
-      if (typeof value !== 'function' || key === 'close' || key === 'rekeyTitles' || key === 'constructor') return value;
+      // Still called on the store itself, not on this proxy, which would wrap the store's own fields too.
+      if (key === 'close' || key === 'rekeyTitles') return (value as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
