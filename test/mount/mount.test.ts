@@ -61,6 +61,33 @@ async function resetUpgrades(port: number, path: string, headers: Record<string,
   }
 }
 
+/** An express app with the chat mounted at /chat beside a route of its own (/hello), on a server the chat is attached to. */
+interface AttachedHost<S extends Server | HttpsServer> {
+  server: S;
+  origin: string;
+  close(): Promise<void>;
+}
+
+async function attachedExpressHost<S extends Server | HttpsServer>(serve: (app: express.Express) => S, scheme: 'http' | 'https'): Promise<AttachedHost<S>> {
+  const chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
+  const app = express();
+  app.use('/chat', chat.middleware);
+  app.get('/hello', (_req, res) => void res.json({ hello: 'app' }));
+  const server = serve(app);
+  chat.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await chat.ready;
+  return {
+    server,
+    origin: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await chat.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A WebSocket's first text message, as text. */
 function firstMessage(ws: WebSocket): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -190,25 +217,14 @@ describe('the service mounted at /chat in an express app (createChitChatExpress)
 });
 
 describe('an express app whose only upgrade listener is the chat (the README example)', () => {
+  let host: AttachedHost<Server>;
   let server: Server;
-  let chat: Awaited<ReturnType<typeof createChitChatExpress>>;
   let origin: string;
   beforeAll(async () => {
-    chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
-    const app = express();
-    app.use('/chat', chat.middleware);
-    app.get('/hello', (_req, res) => void res.json({ hello: 'app' }));
-    server = createServer(app);
-    chat.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await chat.ready;
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    host = await attachedExpressHost((app) => createServer(app), 'http');
+    ({ server, origin } = host);
   });
-  afterAll(async () => {
-    await chat.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => host.close());
 
   it("answers the upgrades it does not take through the app, as Node would without it: the app's routes stay reachable", async () => {
     expect(await upgradeRequest(`${origin}/hello`, H2C)).toBe(200);
@@ -221,28 +237,17 @@ describe('an express app whose only upgrade listener is the chat (the README exa
 });
 
 describe('an HTTPS host (attach)', () => {
-  let chat: Awaited<ReturnType<typeof createChitChatExpress>>;
-  let server: HttpsServer;
+  let host: AttachedHost<HttpsServer>;
   let origin: string;
   beforeAll(async () => {
     // A certificate of its own for 127.0.0.1, made by Debian's openssl for this run.
     const dir = mkdtempSync(join(tmpdir(), 'chitchat-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
-    const app = express();
-    app.use('/chat', chat.middleware);
-    app.get('/hello', (_req, res) => void res.json({ hello: 'app' }));
-    server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, app);
-    chat.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await chat.ready;
-    origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    host = await attachedExpressHost((app) => createHttpsServer(tls, app), 'https');
+    ({ origin } = host);
   });
-  afterAll(async () => {
-    await chat.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => host.close());
 
   it('answers an upgrade it does not take through the app over TLS, and chats over wss', async () => {
     const status = (path: string, headers: Record<string, string>) =>
