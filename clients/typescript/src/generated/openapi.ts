@@ -576,6 +576,15 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /** @description The body did not arrive within the standalone server's read timeout (607); the connection is closed. */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description The body is larger than the server accepts (603). */
         PayloadTooLarge: {
             headers: {
@@ -712,6 +721,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRoomInput"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -785,6 +795,7 @@ export interface operations {
             401: components["responses"]["ManagementRefused"];
             403: components["responses"]["TokenInvalid"];
             404: components["responses"]["RoomNotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -903,6 +914,7 @@ export interface operations {
             400: components["responses"]["BadTokenRequest"];
             401: components["responses"]["WrongSecret"];
             404: components["responses"]["RoomNotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
