@@ -1,23 +1,40 @@
-import { OpenAPIBackend, type Context, type Operation, type Request } from 'openapi-backend';
-import { installRequestValidation } from './request-validation.js';
-import { CompiledRouter } from './router.js';
+import { OpenAPIBackend, type Context, type Operation, type ParsedRequest, type Request } from 'openapi-backend';
+import { compileRequestCheck, type RequestCheck } from './request-validation.js';
+import { responseSerializers, type Serialize } from './response-serializers.js';
+import { OperationRoutes, requestPath } from './router.js';
 
 type Failure = { error: unknown };
 const failed = (result: unknown): boolean => !result || (typeof result === 'object' && Boolean((result as Failure).error));
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
+/** What an operation needs at request time, worked out once from the document. */
+interface Plan {
+  operation: Operation;
+  check: RequestCheck;
+  /** The security scheme names its requirements mention, each once. */
+  schemes: string[];
+  /** Its JSON responses' serializers, by status. */
+  serializers: Map<number, Serialize>;
+}
 
 /**
+ * openapi-backend binds the document's operationIds to their handlers and compiles the request
+ * validators from it; this subclass runs the request through them on a path planned once per operation
+ * at init (OperationRoutes, compileRequestCheck), in upstream's order and with its results: the same
+ * handler, context, security verdicts, validation errors and coerced values
+ * (test/request-pipeline.test.ts runs both on random requests). Upstream, each request was routed by
+ * rebuilding the operation list and a RegExp per template, parsed four times with lodash, and awaited at
+ * every step; under load that was most of a getRoom's CPU.
+ *
  * openapi-backend checks a definition against the OpenAPI 3.0 schema only, which rejects valid 3.1
- * documents (openapistack/openapi-backend#532). Ours is linted as 3.1 by Redocly in `make test`.
- * Routing and request validation do once, at start, what upstream does on every request (see
- * CompiledRouter and installRequestValidation), and handleRequest runs upstream's steps in upstream's
- * order without its extra parse of every request and its lodash and Promise machinery around security
- * (test/request-pipeline.test.ts runs both on the same requests). It reaches into upstream's
- * internals (handlers, validator.router, the steps' order), so package.json pins openapi-backend to one
- * exact version; moving it is a change of its own, with that test run against the new version.
+ * documents (openapistack/openapi-backend#532); ours is linted as 3.1 by Redocly in `make test`.
+ * This reaches into upstream's internals (handlers, securityHandlers, the steps' order), so package.json
+ * pins openapi-backend to one exact version; moving it is a change of its own, with that test run against
+ * the new version.
  */
 export class OpenAPI31Backend extends OpenAPIBackend {
-  private readonly schemes = new Map<Operation, string[]>();
-  private compiled: CompiledRouter | undefined;
+  private routes: OperationRoutes | undefined;
+  private readonly plans = new Map<Operation, Plan>();
 
   override validateDefinition() {
     return this.document;
@@ -25,47 +42,90 @@ export class OpenAPI31Backend extends OpenAPIBackend {
 
   override async init() {
     await super.init();
-    const router = new CompiledRouter({ definition: this.definition, apiRoot: this.apiRoot, ignoreTrailingSlashes: this.ignoreTrailingSlashes });
-    this.router = this.compiled = router;
-    this.validator.router = router;
-    installRequestValidation(this.validator, router);
+    const operations = this.router.getOperations();
+    this.routes = new OperationRoutes(operations, { apiRoot: this.apiRoot, ignoreTrailingSlashes: this.ignoreTrailingSlashes });
+    for (const operation of operations) {
+      if (!operation.operationId) continue;
+      this.plans.set(operation, {
+        operation,
+        check: compileRequestCheck(this.validator, operation),
+        schemes: [...new Set((operation.security ?? []).flatMap((r) => Object.keys(r)))],
+        serializers: responseSerializers(operation),
+      });
+    }
     return this;
+  }
+
+  /** The serializer of the JSON body the document declares for this operation's `status` response. */
+  serializerFor(operation: Operation, status: number): Serialize {
+    const serialize = this.plans.get(operation)?.serializers.get(status);
+    if (!serialize) throw new Error(`${operation.operationId} declares no JSON body for ${status}`);
+    return serialize;
   }
 
   /** Whether the document has this path (for any method); false before init. */
   servesPath(path: string): boolean {
-    return this.compiled?.servesPath(path) ?? false;
+    return this.routes?.servesPath(path) ?? false;
   }
 
-  override async handleRequest(req: Request, ...args: unknown[]): Promise<unknown> {
-    if (!this.initialized) await this.init();
+  /** The methods (lower case) the document has for this path; none if it has not the path. */
+  methodsOf(path: string): string[] {
+    const match = this.routes?.match('', path);
+    return match && !match.operation ? match.methods : [];
+  }
+
+  override handleRequest(req: Request, ...args: unknown[]): Promise<unknown> {
+    if (!this.routes) return this.init().then(() => this.handleRequest(req, ...args));
     const context = { api: this } as unknown as Context;
-    const response = await this.respond(context, req, args);
-    const postResponse = this.handlers.postResponseHandler;
-    if (!postResponse) return response;
-    context.response = response;
-    return postResponse(context, ...args);
+    let response: Promise<unknown>;
+    try {
+      const answer = this.respond(context, req, args);
+      response = isPromise(answer) ? answer : Promise.resolve(answer);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { postResponseHandler } = this.handlers;
+    if (!postResponseHandler) return response;
+    return response.then((answer) => {
+      context.response = answer;
+      return postResponseHandler(context, ...args);
+    });
   }
 
-  /** Upstream's steps, strict mode (this server's): a failed check without its handler throws. */
-  private async respond(context: Context, req: Request, args: unknown[]): Promise<unknown> {
+  /** Upstream's steps, strict mode (this server's): a failed check without its handler throws. Synchronous until a step is not. */
+  private respond(context: Context, req: Request, args: unknown[]): unknown {
     const { handlers } = this;
-    let operation: Operation;
-    try {
-      operation = this.router.matchOperation(req, true);
-    } catch (err) {
-      context.request = this.router.parseRequest(req);
-      let handler = handlers['404'] ?? handlers.notFound;
-      if (err instanceof Error && err.message.startsWith('405')) handler = handlers['405'] ?? handlers.methodNotAllowed ?? handler;
-      if (!handler) throw err;
+    const method = req.method.trim().toLowerCase();
+    const match = this.routes!.match(method, req.path);
+    const query = copyQuery(req.query);
+    const headers = req.headers as Record<string, string | string[]>;
+    let requestBody = req.body;
+    if (req.body && typeof req.body !== 'object') {
+      try {
+        requestBody = JSON.parse(String(req.body));
+      } catch {
+        // malformed JSON stays as it is: validation reports it
+      }
+    }
+    const parsed = { method, path: requestPath(req.path), params: {} as Record<string, string>, headers, query, cookies: {}, body: req.body, requestBody };
+    context.request = parsed as ParsedRequest;
+    if (!match.operation) {
+      const fallback = handlers['404'] ?? handlers.notFound;
+      const handler = match.methods.length ? (handlers['405'] ?? handlers.methodNotAllowed ?? fallback) : fallback;
+      if (!handler) throw Error(match.methods.length ? '405-methodNotAllowed: this method is not registered for the route' : '404-notFound: no route matches request');
       return handler(context, ...args);
     }
-    context.operation = operation;
-    context.request = this.router.parseRequest(req, operation);
+    const plan = this.plans.get(match.operation)!;
+    context.operation = match.operation;
+    parsed.params = match.params;
+    if (!plan.schemes.length) return this.afterSecurity(context, plan, {}, args);
+    return this.securityResults(context, plan, args).then((results) => this.afterSecurity(context, plan, results, args));
+  }
 
-    const requirements = operation.security ?? [];
+  /** Each scheme's handler, awaited in turn as upstream does; a handler that throws is a failed scheme. */
+  private async securityResults(context: Context, plan: Plan, args: unknown[]): Promise<Record<string, unknown>> {
     const results: Record<string, unknown> = {};
-    for (const name of this.schemesOf(operation)) {
+    for (const name of plan.schemes) {
       const handler = this.securityHandlers[name];
       results[name] = undefined;
       if (!handler) continue;
@@ -75,38 +135,64 @@ export class OpenAPI31Backend extends OpenAPIBackend {
         results[name] = { error: error || new Error('security handler rejected') };
       }
     }
+    return results;
+  }
+
+  private afterSecurity(context: Context, plan: Plan, results: Record<string, unknown>, args: unknown[]): unknown {
+    const requirements = plan.operation.security ?? [];
     // One requirement object satisfied is enough; within it, every scheme must be.
     const authorized = requirements.some((requirement) => Object.keys(requirement).every((name) => !failed(results[name])));
     context.security = { ...results, authorized };
-    if (handlers.postSecurityHandler) await handlers.postSecurityHandler(context, ...args);
-    if (!authorized && requirements.length > 0) {
-      if (handlers.unauthorizedHandler) return handlers.unauthorizedHandler(context, ...args);
-      throw Error(`401-unauthorized: ${operation.operationId} request did not satisfy security requirements and no unauthorizedHandler is registered`);
-    }
+    const { postSecurityHandler } = this.handlers;
+    const after = postSecurityHandler ? postSecurityHandler(context, ...args) : undefined;
+    if (isPromise(after)) return after.then(() => this.authorized(context, plan, authorized, args));
+    return this.authorized(context, plan, authorized, args);
+  }
 
+  private authorized(context: Context, plan: Plan, authorized: boolean, args: unknown[]): unknown {
+    if (!authorized && plan.operation.security?.length) {
+      if (this.handlers.unauthorizedHandler) return this.handlers.unauthorizedHandler(context, ...args);
+      throw Error(`401-unauthorized: ${plan.operation.operationId} request did not satisfy security requirements and no unauthorizedHandler is registered`);
+    }
+    return this.validated(context, plan, args);
+  }
+
+  private validated(context: Context, plan: Plan, args: unknown[]): unknown {
+    const { handlers } = this;
+    const { operationId } = plan.operation;
     if (typeof this.validate === 'function' ? this.validate(context, ...args) : this.validate) {
-      context.validation = this.validator.validateRequest(req, operation);
-      if (context.validation.errors) {
+      const errors = plan.check(context.request as never);
+      context.validation = { valid: !errors, errors };
+      if (errors) {
         const fail = handlers['400'] ?? handlers.validationFail;
-        if (!fail) throw Error(`400-validationFail: ${operation.operationId} request failed validation and no validationFail handler is registered`);
+        if (!fail) throw Error(`400-validationFail: ${operationId} request failed validation and no validationFail handler is registered`);
         return fail(context, ...args);
       }
-      if (this.validator.coerceTypes) context.request = this.router.parseRequest(context.validation.coerced, operation);
     }
-    if (handlers.preOperationHandler) await handlers.preOperationHandler(context, ...args);
-    const handler = handlers[operation.operationId!];
-    if (!handler) {
-      const notImplemented = handlers['501'] ?? handlers.notImplemented;
-      if (!notImplemented) throw Error(`501-notImplemented: ${operation.operationId} no handler registered`);
-      return notImplemented(context, ...args);
+    if (handlers.preOperationHandler) {
+      const before = handlers.preOperationHandler(context, ...args);
+      if (isPromise(before)) return before.then(() => this.operate(context, operationId!, args));
     }
-    return handler(context, ...args);
+    return this.operate(context, operationId!, args);
   }
 
-  /** The security scheme names an operation's requirements mention, each once. */
-  private schemesOf(operation: Operation): string[] {
-    let names = this.schemes.get(operation);
-    if (!names) this.schemes.set(operation, (names = [...new Set((operation.security ?? []).flatMap((r) => Object.keys(r)))]));
-    return names;
+  private operate(context: Context, operationId: string, args: unknown[]): unknown {
+    const { handlers } = this;
+    const handler = handlers[operationId];
+    if (handler) return handler(context, ...args);
+    const notImplemented = handlers['501'] ?? handlers.notImplemented;
+    if (!notImplemented) throw Error(`501-notImplemented: ${operationId} no handler registered`);
+    return notImplemented(context, ...args);
   }
+}
+
+/** The query as upstream's parse gives it: a copy, arrays copied too (validation coerces the copy it checks). */
+function copyQuery(source: Request['query']): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  if (!source || typeof source !== 'object') return query;
+  for (const name in source) {
+    const value = source[name]!;
+    query[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return query;
 }

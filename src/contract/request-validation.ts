@@ -1,80 +1,78 @@
 import type { ErrorObject } from 'ajv';
-import type { Operation, OpenAPIRouter, OpenAPIValidator, Request, ValidationResult } from 'openapi-backend';
+import type { Operation, OpenAPIValidator } from 'openapi-backend';
 
-interface Plan {
-  /** Query parameters declared as arrays: a single value becomes a one-element array, as upstream does. */
-  arrayQuery: Set<string>;
-  /** The body's only declared media type is JSON, so a body that does not parse is a validation error. */
-  jsonOnlyBody: boolean;
-  /** Query parameters with JSON content, which upstream checks in a way of its own. */
-  jsonQuery: boolean;
+/** The parts of a request its operation's schemas check. */
+export interface ParsedParts {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  /** What arrived: undefined, a parsed JSON value, or text that is not JSON. */
+  body: unknown;
+  /** The body as JSON when it parses, else as it arrived. */
+  requestBody: unknown;
 }
 
-function planOf(operation: Operation): Plan {
-  const parameters = (operation.parameters ?? []).filter((p): p is Exclude<typeof p, { $ref: string }> => !('$ref' in p));
-  const query = parameters.filter((p) => p.in === 'query');
-  const bodyTypes = Object.keys((operation.requestBody as { content?: object } | undefined)?.content ?? {});
-  return {
-    arrayQuery: new Set(query.filter((p) => (p.schema as { type?: unknown } | undefined)?.type === 'array').map((p) => p.name)),
-    jsonOnlyBody: bodyTypes.length === 1 && bodyTypes[0] === 'application/json',
-    jsonQuery: query.some((p) => p.content?.['application/json']),
-  };
-}
+/** Checks a request against its operation's schemas: the errors, or null and the request's query coerced as the schemas say. */
+export type RequestCheck = (request: ParsedParts) => ErrorObject[] | null;
+
+type Parameter = { in: string; name: string; schema?: { type?: unknown }; content?: object; explode?: boolean };
 
 /**
- * openapi-backend's OpenAPIValidator.validateRequest, with its lodash traversals replaced by a plan made
- * once per operation: the same Ajv validators, the same parameters object, the same errors and coerced
- * request (test/request-pipeline.test.ts compares the two). Under load the upstream version was a quarter of a
- * getRoom's CPU. Installed on the validator instance, whose compiled validators it reuses.
+ * openapi-backend's validateRequest for one operation, planned once: the same Ajv validators it compiled
+ * from the document, given the same parameters object, so the same errors, defaults and coercions
+ * (test/request-pipeline.test.ts compares the two on random requests), without its lodash traversals and
+ * its three parses of the request. What that parse does beyond path and query parameters of the default
+ * style (headers and cookies as parameters, JSON or non-exploded query values) is not needed by this
+ * document, and refused at start rather than checked otherwise.
  */
-export function installRequestValidation(validator: OpenAPIValidator, router: OpenAPIRouter): void {
-  const upstream = validator.validateRequest.bind(validator);
-  const plans = new Map<Operation, Plan>();
+export function compileRequestCheck(validator: OpenAPIValidator, operation: Operation): RequestCheck {
+  const parameters = (operation.parameters ?? []) as Parameter[];
+  const unsupported = parameters.find((p) => '$ref' in p || (p.in !== 'path' && p.in !== 'query') || p.content || p.explode === false);
+  if (unsupported) {
+    throw new Error(`${operation.operationId}: parameter ${unsupported.name} (in ${unsupported.in}) needs parsing the request path does not do`);
+  }
+  // Query parameters declared as arrays: a single value becomes a one-element array, as upstream does.
+  const arrayQuery = parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name);
+  // The body's only declared media type is JSON, so a body that does not parse is a validation error.
+  const bodyTypes = Object.keys((operation.requestBody as { content?: object } | undefined)?.content ?? {});
+  const jsonOnlyBody = bodyTypes.length === 1 && bodyTypes[0] === 'application/json';
+  const validators = validator.getRequestValidatorsForOperation(operation.operationId!) ?? [];
 
-  validator.validateRequest = (req: Request, operation?: Operation | string): ValidationResult => {
-    if (!operation || typeof operation === 'string' || !operation.operationId) return upstream(req, operation);
-    let plan = plans.get(operation);
-    if (!plan) plans.set(operation, (plan = planOf(operation)));
-    if (plan.jsonQuery) return upstream(req, operation);
-
-    const errors: ErrorObject[] = [];
-    const coerced: Request = { ...req };
-    const { params, query, headers, cookies, requestBody } = router.parseRequest(req, operation);
-    if (query) {
-      for (const name in query) {
-        const value = query[name];
-        if (typeof value === 'string' && plan.arrayQuery.has(name)) query[name] = [value];
-      }
+  return (request) => {
+    const { body, requestBody } = request;
+    // Copies, as upstream checks copies: a request that fails keeps the values it came with, and the path
+    // parameters the handler sees stay as the path gave them.
+    const query: Record<string, unknown> = {};
+    for (const name in request.query) {
+      const value = request.query[name];
+      query[name] = Array.isArray(value) ? [...value] : value;
     }
-    // upstream leaves out null and undefined members (lodash omitBy isNil)
-    const parameters: Record<string, unknown> = {};
-    if (params != null) parameters.path = params;
-    if (query != null) parameters.query = query;
-    if (headers != null) parameters.header = headers;
-    if (cookies != null) parameters.cookie = cookies;
-    if (typeof req.body !== 'object' && req.body !== undefined && plan.jsonOnlyBody) {
+    for (const name of arrayQuery) {
+      const value = query[name];
+      if (typeof value === 'string') query[name] = [value];
+    }
+    let errors: ErrorObject[] | null = null;
+    if (jsonOnlyBody && body !== undefined && typeof body !== 'object') {
       try {
-        JSON.parse(`${req.body}`);
+        JSON.parse(`${body as string}`);
       } catch (err) {
-        if (err instanceof Error) errors.push({ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: [], message: err.message } as ErrorObject);
+        errors = [{ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: [], message: (err as Error).message } as ErrorObject];
       }
     }
-    const rawContentType = headers['content-type'];
-    const contentType = String((Array.isArray(rawContentType) ? rawContentType[0] : rawContentType) || '')
-      .split(';')[0]!
-      .trim()
-      .toLowerCase();
-    if (typeof requestBody === 'object' || contentType === 'application/json') parameters.requestBody = requestBody;
-
-    for (const validate of validator.getRequestValidatorsForOperation(operation.operationId) ?? []) {
-      validate(parameters);
-      if (validate.errors) {
-        errors.push(...validate.errors);
-      } else if (validator.coerceTypes) {
-        coerced.query = parameters.query as Request['query'];
-        coerced.params = parameters.path as Request['params'];
-      }
+    const checked: Record<string, unknown> = { path: { ...request.params }, query, header: request.headers, cookie: {} };
+    if (typeof requestBody === 'object' || contentType(request.headers['content-type']) === 'application/json') checked.requestBody = requestBody;
+    for (const validate of validators) {
+      if (validate(checked)) continue;
+      (errors ??= []).push(...(validate.errors ?? []));
     }
-    return errors.length ? { valid: false, errors, coerced } : { valid: true, errors: null, coerced };
+    if (!errors) request.query = query;
+    return errors;
   };
+}
+
+/** The media type of a Content-Type header, in lower case and without parameters. */
+function contentType(header: unknown): string {
+  const value = String((Array.isArray(header) ? header[0] : header) || '');
+  const end = value.indexOf(';');
+  return (end < 0 ? value : value.slice(0, end)).trim().toLowerCase();
 }

@@ -1,4 +1,4 @@
-import { OpenAPIRouter, type Operation, type ParsedRequest, type Request } from 'openapi-backend';
+import type { Operation } from 'openapi-backend';
 
 interface Route {
   operation: Operation;
@@ -9,13 +9,8 @@ interface Route {
   literalLength: number;
 }
 
-/** The request's path as upstream normalizes it: trimmed, with a leading slash, without the query. */
-function pathOf(req: Request): string {
-  let path = req.path?.trim() || '';
-  if (!path.startsWith('/')) path = `/${path}`;
-  const queryAt = path.indexOf('?');
-  return queryAt < 0 ? path : path.slice(0, queryAt);
-}
+/** What a request's method and path come to: its operation and path parameters, or the methods its path has (none: 404). */
+export type RouteMatch = { operation: Operation; params: Record<string, string> } | { operation: null; methods: string[] };
 
 const escapeRegExp = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const PARAMETER = /\{([^}]+)\}/g;
@@ -31,103 +26,90 @@ function compile(operation: Operation): Route {
   };
 }
 
-/**
- * openapi-backend's router with its per-request work done once. Upstream rebuilds the operation list
- * (twice) and a RegExp per path template on every match, and compiles a template matcher on each of
- * the four times a request is parsed; profiles under load showed that as most of a request's CPU.
- * Matching and parsing give the same results as upstream for this server's use: paths from the
- * document, query already an object (node:querystring), header names in lower case (Node's), no cookies
- * used by the API. A request with cookies, or an operation whose query parameters need upstream's special
- * decoding, takes upstream's path.
- *
- * It overrides upstream's internals (getOperations, normalizePath, parseRequest's result), which a minor
- * release may change: package.json pins openapi-backend to one exact version, to be moved on purpose,
- * with test/request-pipeline.test.ts run against the new one.
- */
-export class CompiledRouter extends OpenAPIRouter {
-  private readonly operations: Operation[] = super.getOperations();
-  private readonly routes: Route[] = this.operations
-    .map(compile)
-    .sort((a, b) => b.literalLength - a.literalLength);
-  private readonly routeOf = new Map(this.routes.map((route) => [route.operation, route]));
-  private readonly plainQuery = new Set(
-    this.operations.filter((op) =>
-      (op.parameters ?? []).every((p) => '$ref' in p || p.in !== 'query' || (!p.content && p.explode !== false)),
-    ),
-  );
+/** A parameter matches `[^/]+`, so a path fits a template only if both have as many slashes. */
+function slashes(path: string): number {
+  let count = 0;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) count++;
+  return count;
+}
 
-  override getOperations(): Operation[] {
-    return this.operations;
+/** The request's path as openapi-backend normalizes it: trimmed, with a leading slash, without the query. */
+export function requestPath(path: string | undefined): string {
+  let trimmed = path?.trim() || '';
+  if (!trimmed.startsWith('/')) trimmed = `/${trimmed}`;
+  const queryAt = trimmed.indexOf('?');
+  return queryAt < 0 ? trimmed : trimmed.slice(0, queryAt);
+}
+
+/**
+ * The document's operations by method and path, matched as openapi-backend's router matches them (the
+ * operation, its 405 and 404, path parameters percent-decoded; test/request-pipeline.test.ts compares
+ * the two), with its per-request work done once: upstream rebuilds its operation list and a RegExp per
+ * template on every match, and parses the path again on each of the four times it parses a request.
+ * Routes are grouped by how many slashes their path has, so a request tries only the few of its shape.
+ */
+export class OperationRoutes {
+  private readonly byShape = new Map<number, Route[]>();
+
+  constructor(
+    operations: Operation[],
+    private readonly options: { apiRoot: string; ignoreTrailingSlashes: boolean },
+  ) {
+    // Most literal first, so a path without parameters wins over any template it fits.
+    for (const route of operations.map(compile).sort((a, b) => b.literalLength - a.literalLength)) {
+      const shape = slashes(route.operation.path);
+      const routes = this.byShape.get(shape);
+      if (routes) routes.push(route);
+      else this.byShape.set(shape, [route]);
+    }
+  }
+
+  /** `method` in lower case, `path` as the request has it (query and trailing slashes are left out here). */
+  match(method: string, path: string): RouteMatch {
+    const relative = this.relative(requestPath(path));
+    const methods: string[] = [];
+    if (relative === null) return { operation: null, methods };
+    for (const route of this.byShape.get(slashes(relative)) ?? []) {
+      const values = route.pattern.exec(relative);
+      if (!values) continue;
+      if (route.operation.method === method) return { operation: route.operation, params: paramsOf(route, values) };
+      methods.push(route.operation.method);
+    }
+    return { operation: null, methods };
   }
 
   /** Whether some operation has this path, whatever its method: a path that is not the API's belongs to the host. */
   servesPath(path: string): boolean {
-    const relative = this.normalizePath(path);
-    return this.routes.some((route) => route.pattern.test(relative));
+    const relative = this.relative(requestPath(path));
+    return relative !== null && (this.byShape.get(slashes(relative)) ?? []).some((route) => route.pattern.test(relative));
   }
 
-  override matchOperation(req: Request): Operation | undefined;
-  override matchOperation(req: Request, strict: boolean): Operation;
-  override matchOperation(req: Request, strict?: boolean): Operation | undefined {
-    const method = req.method.trim().toLowerCase();
-    // The API root is '/' and every path gets its leading slash: every path is under it.
-    const relative = this.normalizePath(pathOf(req));
-    const onPath = this.routes.filter((route) => route.pattern.test(relative));
-    // Routes are ordered most literal first, so a path without parameters wins over any template it fits.
-    const match = onPath.find((r) => r.operation.method === method);
-    if (match) return match.operation;
-    if (!strict) return undefined;
-    if (onPath.length) throw Error('405-methodNotAllowed: this method is not registered for the route');
-    throw Error('404-notFound: no route matches request');
+  /** The path below the API root without trailing slashes (upstream's normalizePath), or null outside the root. */
+  private relative(path: string): string | null {
+    let relative = path;
+    const { apiRoot, ignoreTrailingSlashes } = this.options;
+    if (apiRoot !== '/') {
+      const root = apiRoot.replace(/\/$/, '');
+      if (path === root) relative = '/';
+      else if (path.startsWith(`${root}/`)) relative = path.slice(root.length) || '/';
+      else return null;
+    }
+    if (ignoreTrailingSlashes) {
+      let end = relative.length;
+      while (end > 1 && relative.charCodeAt(end - 1) === 47) end--;
+      relative = relative.slice(0, end);
+    }
+    return relative;
   }
+}
 
-  override parseRequest(req: Request, operation?: Operation): ParsedRequest {
-    if (req.headers.cookie !== undefined || (operation && !this.plainQuery.has(operation))) {
-      return super.parseRequest(req, operation);
-    }
-    let requestBody = req.body;
-    if (req.body && typeof req.body !== 'object') {
-      try {
-        requestBody = JSON.parse(String(req.body));
-      } catch {
-        // malformed JSON stays as it is: validation reports it
-      }
-    }
-    const path = pathOf(req);
-    // Copies: validation coerces them in place. for-in, as Node's headers and queries have no prototype,
-    // and spreading such objects costs several times more.
-    const source = (req.query ?? {}) as Record<string, string | string[]>;
-    const query: Record<string, string | string[]> = {};
-    for (const name in source) {
-      const value = source[name]!;
-      query[name] = Array.isArray(value) ? [...value] : value;
-    }
-    // Node gives header names in lower case, as upstream makes them.
-    const headers: Record<string, string | string[]> = {};
-    for (const name in req.headers) headers[name] = req.headers[name]!;
-    return {
-      body: req.body,
-      path,
-      method: req.method.trim().toLowerCase(),
-      params: operation ? this.paramsOf(operation, this.normalizePath(path)) : {},
-      headers,
-      query,
-      cookies: {},
-      requestBody,
-    };
+/** Path parameters, percent-decoded; {} when one does not decode, as upstream gives. */
+function paramsOf(route: Route, values: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {};
+  try {
+    for (let i = 0; i < route.names.length; i++) params[route.names[i]!] = decodeURIComponent(values[i + 1]!);
+  } catch {
+    return {};
   }
-
-  /** Path parameters, percent-decoded; {} when the path does not fit the template. */
-  private paramsOf(operation: Operation, path: string): Record<string, string> {
-    const route = this.routeOf.get(operation) ?? compile(operation);
-    const values = route.pattern.exec(path);
-    if (!values) return {};
-    const params: Record<string, string> = {};
-    try {
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(values[i + 1]!)));
-    } catch {
-      return {};
-    }
-    return params;
-  }
+  return params;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Context } from 'openapi-backend';
 import serveStatic from 'serve-static';
@@ -29,6 +29,8 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse, next?:
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
+/** When a response began, for its log line. */
+const STARTED = Symbol('started');
 
 /** The URL as the request log shows it: each query value replaced unless it is a number. */
 export function loggableUrl(url: string): string {
@@ -55,7 +57,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
     definition: structuredClone(contract.openapi) as never,
     strict: true,
     // Response validators are never used at run time (tests check responses against the spec), so they
-    // are not compiled; request validators are compiled right after init, below.
+    // are not compiled; init compiles the request validators (OpenAPI31Backend plans each operation).
     quick: true,
     coerceTypes: true,
     // allErrors: so a wrong type can be reported ahead of a conditional rule Ajv happened to check first.
@@ -76,16 +78,12 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
       throw new ApiError(601);
     },
     methodNotAllowed: (c: Context, _req: IncomingMessage, res: ServerResponse) => {
-      const allowed = HTTP_METHODS.filter((method) =>
-        api.router.matchOperation({ method, path: c.request.path, headers: {} }),
-      ).map((m) => m.toUpperCase());
-      res.setHeader('Allow', allowed.join(', '));
+      const methods = api.methodsOf(c.request.path);
+      res.setHeader('Allow', HTTP_METHODS.filter((method) => methods.includes(method)).map((m) => m.toUpperCase()).join(', '));
       throw new ApiError(602);
     },
   });
-  await api.init();
-  for (const operation of api.router.getOperations()) api.validator.getRequestValidatorsForOperation(operation.operationId!);
-  return api;
+  return api.init();
 }
 
 /**
@@ -101,46 +99,55 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false, redirect: false }) : null;
   /**
    * One line per request: method, path, status and time only; headers and bodies stay out of the log,
-   * and so do query values, which may be tokens, but for numbers (limit, cursor).
+   * and so do query values, which may be tokens, but for numbers (limit, cursor). One listener for every
+   * response, with its start kept on the response, rather than a closure for each.
    */
-  function logOnClose(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
-    res.once('close', () => {
-      const finished = res.writableFinished;
-      const level = !finished ? 'warn' : res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        { req: { method: req.method, url: loggableUrl(req.url ?? '/') }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
-        finished ? 'request completed' : 'request aborted',
-      );
-    });
+  function logOnClose(this: ServerResponse & { [STARTED]?: number }): void {
+    const finished = this.writableFinished;
+    const level = !finished ? 'warn' : this.statusCode >= 500 ? 'error' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      { req: { method: this.req.method, url: loggableUrl(this.req.url ?? '/') }, res: { statusCode: this.statusCode }, responseTime: Math.round(performance.now() - this[STARTED]!) },
+      finished ? 'request completed' : 'request aborted',
+    );
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The rate limit, then the body; synchronous when neither has to wait (no limit, no body). */
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<unknown> | unknown {
     const url = req.url ?? '/';
     const { path, query } = splitUrl(url);
+    const limited = path === '/chats' || path.startsWith('/chats/') ? deps.limits.request(req) : undefined;
+    if (limited) return limited.then(() => withBody(req, res, url, path, query));
+    return withBody(req, res, url, path, query);
+  }
 
-    if (path === '/chats' || path.startsWith('/chats/')) await deps.limits.request(req);
-
+  function withBody(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string): Promise<unknown> | unknown {
     // GET, HEAD and DELETE have no body in the document: a stray one is left unread (Node discards it), not refused.
-    const { body, headers } = BODYLESS.has(req.method ?? 'GET') ? { body: undefined, headers: req.headers } : await readBody(req, res);
+    if (BODYLESS.has(req.method ?? 'GET')) return route(req, res, url, path, query, undefined, req.headers);
+    return readBody(req, res).then(({ body, headers }) => route(req, res, url, path, query, body, headers));
+  }
 
+  function route(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<unknown> | unknown {
     // A path that is not valid percent-encoding names no room and no route.
     try {
       decodeURIComponent(path);
     } catch {
       throw new ApiError(path.startsWith('/chats/') ? 101 : 601);
     }
-
     if (staticFiles && path.startsWith('/static/')) {
       // ChitChat's Static directory under /static/; serve-static reads the path from req.url.
       req.url = url.slice('/static'.length);
-      await runMiddleware(staticFiles, req, res);
-      if (res.headersSent) return;
-      req.url = url; // not a file there: the API answers (601)
+      return runMiddleware(staticFiles, req, res).then(() => {
+        if (res.headersSent) return;
+        req.url = url; // not a file there: the API answers (601)
+        return operate(req, res, path, query, body, headers);
+      });
     }
+    return operate(req, res, path, query, body, headers);
+  }
 
-    await api.handleRequest(
+  function operate(req: IncomingMessage, res: ServerResponse, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<unknown> {
+    return api.handleRequest(
       // HEAD is answered as GET without its body (Node drops it), as HTTP says.
       { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(query.slice(1)) as never, headers: headers as never, body: body as never },
       req,
@@ -174,7 +181,14 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
 
   return (req, res, next) => {
     if (next && !servesPath(req.url ?? '/')) return next();
-    logOnClose(req, res);
-    handle(req, res).catch((err: unknown) => fail(req, res, err));
+    (res as ServerResponse & { [STARTED]?: number })[STARTED] = performance.now();
+    res.on('close', logOnClose);
+    let answer: unknown;
+    try {
+      answer = handle(req, res);
+    } catch (err) {
+      return fail(req, res, err);
+    }
+    if (answer instanceof Promise) answer.catch((err: unknown) => fail(req, res, err));
   };
 }

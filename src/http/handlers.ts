@@ -3,6 +3,7 @@ import type { Context, Handler } from 'openapi-backend';
 import type { components, operations } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { RoomTokens } from '../auth/tokens.js';
+import type { OpenAPI31Backend } from '../contract/backend.js';
 import type { ChatContract } from '../contract/chat.js';
 import type { Contract } from '../contract/document.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +14,7 @@ import { chatDocs, DOCS_HEADERS, restDocs, sendDocsAsset } from './docs.js';
 import type { ClientLimits } from './limits.js';
 import { requestOrigin, servedDocuments } from './origin.js';
 import { sendChatPage, sendChatPageAsset } from './page.js';
-import { send, sendJson } from './reply.js';
+import { JSON_TYPE, send } from './reply.js';
 import { authorizedRoom } from './room-access.js';
 
 type Schemas = components['schemas'];
@@ -40,8 +41,9 @@ export interface HandlerDeps {
 
 type OperationHandler = (c: Context, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-/** A response body of the schema the operation declares. */
-const json = <T>(res: ServerResponse, status: number, body: T) => sendJson(res, status, body);
+/** A response body of the schema the operation declares for `status`, serialized from that schema. */
+const json = <T>(c: Context, res: ServerResponse, status: number, body: T) =>
+  send(res, status, JSON_TYPE, (c.api as OpenAPI31Backend).serializerFor(c.operation, status)(body));
 const YAML = 'application/yaml; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 
@@ -56,44 +58,44 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
   return {
     async listRooms(c, _req, res) {
       const query = c.request.query as { limit: number; cursor?: string };
-      json<Schemas['RoomPage']>(res, 200, await rooms.list(query.limit, query.cursor));
+      json<Schemas['RoomPage']>(c, res, 200, await rooms.list(query.limit, query.cursor));
     },
 
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
       res.setHeader('Location', `${basePath}/chats/${room.id}`);
-      json<Schemas['Room']>(res, 201, { ...(await rooms.toResource(room, [])), owner_token: tokens.issueOwner(room) });
+      json<Schemas['Room']>(c, res, 201, { ...(await rooms.toResource(room, [])), owner_token: tokens.issueOwner(room) });
     },
 
     async getRoom(c, _req, res) {
-      json<Schemas['Room']>(res, 200, await rooms.toResource(await rooms.resolve(roomIdOf(c))));
+      json<Schemas['Room']>(c, res, 200, await rooms.toResource(await rooms.resolve(roomIdOf(c))));
     },
 
     async updateRoom(c, _req, res) {
       const { room } = authorizedRoom(c, deps.chitchatCompat);
       const updated = await rooms.update(room, c.request.requestBody as Schemas['RoomUpdate']);
-      json<Schemas['Room']>(res, 200, await rooms.toResource(updated));
+      json<Schemas['Room']>(c, res, 200, await rooms.toResource(updated));
     },
 
     async deleteRoom(c, _req, res) {
       const { room } = authorizedRoom(c, deps.chitchatCompat);
       await rooms.delete(room);
-      json<Schemas['StatusOk']>(res, 200, { status: true });
+      json<Schemas['StatusOk']>(c, res, 200, { status: true });
     },
 
     async listMessages(c, _req, res) {
       const { room } = authorizedRoom(c, deps.chitchatCompat);
       const query = c.request.query as { limit: number; cursor?: string };
-      json<Schemas['MessagePage']>(res, 200, await rooms.history(room, query.limit, query.cursor));
+      json<Schemas['MessagePage']>(c, res, 200, await rooms.history(room, query.limit, query.cursor));
     },
 
     async issueToken(c, _req, res) {
       const room = await rooms.resolve(roomIdOf(c));
-      if (!needsToken(room)) return json<Schemas['StatusOk']>(res, 200, { status: true });
+      if (!needsToken(room)) return json<Schemas['StatusOk']>(c, res, 200, { status: true });
       const { secret, name } = c.request.requestBody as Schemas['TokenRequest'];
       if (!(await deps.limits.passwordAttempt(room.id, () => passwords.matches(secret, room.passwordHash)))) throw new ApiError(304, 'secret');
       if (!name) throw new ApiError(303, 'name');
-      json<Schemas['TokenResponse']>(res, 201, {
+      json<Schemas['TokenResponse']>(c, res, 201, {
         status: true,
         name,
         room_id: room.id,
@@ -103,8 +105,8 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     async renewToken(c, _req, res) {
       const { room, claims } = authorizedRoom(c, deps.chitchatCompat);
-      if (!claims) return json<Schemas['StatusOk']>(res, 200, { status: true });
-      json<Schemas['TokenResponse']>(res, 201, {
+      if (!claims) return json<Schemas['StatusOk']>(c, res, 200, { status: true });
+      json<Schemas['TokenResponse']>(c, res, 201, {
         status: true,
         name: claims.username,
         room_id: room.id,
@@ -112,9 +114,9 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       });
     },
 
-    async getHealth(_c, _req, res) {
+    async getHealth(c, _req, res) {
       await engines.ping();
-      json<Schemas['Health']>(res, 200, {
+      json<Schemas['Health']>(c, res, 200, {
         status: true,
         store: engines.kind.store,
         live: engines.kind.live,

@@ -41,12 +41,18 @@ export class ClientLimits {
     this.tokenAttempts = config.tokenAttemptsPerRoom > 0 ? rateLimiter({ name: 'token-room', points: config.tokenAttemptsPerRoom, durationSeconds: 60 }) : null;
   }
 
-  /** One request (REST on /chats, or a WebSocket upgrade) of the client that sent `req`; RateLimitedError past the limit. */
-  async request(req: IncomingMessage): Promise<void> {
-    if (!this.requests) return;
-    await this.requests.consume(this.addressOf(req)).catch((err: unknown) => {
-      throw refusal(err);
-    });
+  /**
+   * One request (REST on /chats, or a WebSocket upgrade) of the client that sent `req`; RateLimitedError
+   * past the limit. Nothing to wait for (undefined) when there is no limit.
+   */
+  request(req: IncomingMessage): Promise<void> | undefined {
+    if (!this.requests) return undefined;
+    return this.requests.consume(this.addressOf(req)).then(
+      () => undefined,
+      (err: unknown) => {
+        throw refusal(err);
+      },
+    );
   }
 
   /**
