@@ -148,7 +148,7 @@ async function localDatabases() {
   };
 }
 
-const fullServer = (env) => startProcess(() => ['dist/src/main.js'], '/chats/1/ws', env);
+const fullServer = (env, nodeFlags = []) => startProcess(() => [...nodeFlags, 'dist/src/main.js'], '/chats/1/ws', env);
 const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
 const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
 
@@ -218,6 +218,11 @@ const summary = (r) => ({
  */
 const HTTP_STACKS = {
   server: { start: () => fullServer(), prefix: '' },
+  // The same server with its per-request log line on (the default level, info), written to /dev/null.
+  serverInfoLog: { start: () => fullServer({ LOG_LEVEL: 'info' }), prefix: '' },
+  // The same server with V8's young generation capped at 4 MB a semi-space (Node's default here is 16):
+  // measured, not adopted, until its effect on speed and memory is known.
+  serverSemiSpace4: { start: () => fullServer({}, ['--max-semi-space-size=4']), prefix: '' },
   fastifyGlue: { start: () => startProcess((port) => ['bench/servers/fastify-glue.mjs', String(port)], '/'), prefix: '' },
   expressMount: { start: () => startProcess(() => ['bench/servers/express-mount.mjs'], '/chat/chats/1/ws'), prefix: '/chat' },
   expressValidator: { start: () => startProcess((port) => ['bench/servers/express-validator.mjs', String(port)], '/'), prefix: '' },
@@ -231,17 +236,23 @@ const createRoomRequest = {
   headers: { 'content-type': 'application/json' },
   requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench room ${process.pid} ${++created}`, visibility: 'public' }) }) }],
 };
-/** The routes every stack runs, alternated; the bare server has no createRoom. */
+/** Variants of our server, measured on getRoom (both) and createRoom (the semi-space one). */
+const VARIANTS = ['serverInfoLog', 'serverSemiSpace4'];
+const STACKS = Object.keys(HTTP_STACKS);
+/** The routes the stacks run, alternated; the bare server has no createRoom. */
 const HTTP_ROUTES = [
-  { name: 'getRoom', path: '/chats/1', stacks: Object.keys(HTTP_STACKS) },
-  { name: 'listRooms', path: '/chats', stacks: Object.keys(HTTP_STACKS) },
-  { name: 'createRoom', path: '/chats', stacks: Object.keys(HTTP_STACKS).filter((kind) => kind !== 'baseline'), opts: createRoomRequest },
+  { name: 'getRoom', path: '/chats/1', stacks: STACKS },
+  { name: 'listRooms', path: '/chats', stacks: STACKS.filter((kind) => !VARIANTS.includes(kind)) },
+  { name: 'createRoom', path: '/chats', stacks: STACKS.filter((kind) => kind !== 'baseline' && kind !== 'serverInfoLog'), opts: createRoomRequest },
 ];
 
 async function httpBench() {
   const results = {};
   const running = {};
   for (const [kind, stack] of Object.entries(HTTP_STACKS)) running[kind] = await stack.start();
+  // Idle RSS of our server and its variants, once started and settled, before any load.
+  await waitIdle(Object.values(running).map((x) => x.pid));
+  results.idleRssMb = Object.fromEntries(['server', ...VARIANTS].map((kind) => [kind, round(usage(running[kind].pid).rssMb, 1)]));
   const full = running.server;
   const idle = () => waitIdle(Object.values(running).map((x) => x.pid));
   const url = (kind, path) => `${running[kind].url}${HTTP_STACKS[kind].prefix}${path}`;
@@ -253,7 +264,11 @@ async function httpBench() {
       for (let i = 0; i < ROUNDS; i++) {
         for (const kind of stacks) {
           await idle();
-          runs[kind].push(summary(await cannon(url(kind, path), opts)));
+          const before = usage(running[kind].pid).cpuSeconds;
+          const result = summary(await cannon(url(kind, path), opts));
+          // CPU per request as well as requests per second: on two cores the load generator competes with the server.
+          result.cpuMicrosPerRequest = round(((usage(running[kind].pid).cpuSeconds - before) * 1e6) / result.requests, 1);
+          runs[kind].push(result);
         }
       }
       const x = Object.fromEntries(stacks.map((kind) => [kind, runs[kind].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)]]));
@@ -261,6 +276,8 @@ async function httpBench() {
         ...x,
         ratio: ratio(x.server, x.baseline),
         vsFastifyGlue: ratio(x.server, x.fastifyGlue),
+        infoLogVsWarn: ratio(x.serverInfoLog, x.server),
+        semiSpace4VsDefault: ratio(x.serverSemiSpace4, x.server),
         mountVsStandalone: ratio(x.expressMount, x.server),
         mountVsExpressValidator: ratio(x.expressMount, x.expressValidator),
       };
@@ -515,14 +532,22 @@ function render(r) {
   if (http) {
     rows.push(
       '',
-      '| HTTP | server req/s | p50 / p99 ms | errors / non-2xx | bare http req/s | server / bare | fastify + openapi-glue req/s | server / fastify |',
-      '|---|---|---|---|---|---|---|---|',
+      '| HTTP | server req/s | server CPU µs/req | p50 / p99 ms | errors / non-2xx | bare http req/s (CPU µs/req) | server / bare | fastify + openapi-glue req/s (CPU µs/req) | server / fastify |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...['getRoom', 'listRooms', 'createRoom'].map((k) => {
         const x = http[k];
-        return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${x.baseline?.requestsPerSecond ?? ''} | ${x.ratio ?? ''} | ${x.fastifyGlue.requestsPerSecond} | ${x.vsFastifyGlue} |`;
+        const bare = x.baseline ? `${x.baseline.requestsPerSecond} (${x.baseline.cpuMicrosPerRequest})` : '';
+        return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.cpuMicrosPerRequest} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${bare} | ${x.ratio ?? ''} | ${x.fastifyGlue.requestsPerSecond} (${x.fastifyGlue.cpuMicrosPerRequest}) | ${x.vsFastifyGlue} |`;
       }),
-      `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
-      `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
+      `| getRoom, request log on (LOG_LEVEL=info) | ${http.getRoom.serverInfoLog.requestsPerSecond} | ${http.getRoom.serverInfoLog.cpuMicrosPerRequest} | ${http.getRoom.serverInfoLog.p50Ms} / ${http.getRoom.serverInfoLog.p99Ms} | ${http.getRoom.serverInfoLog.errors} / ${http.getRoom.serverInfoLog.non2xx} | | ${http.getRoom.infoLogVsWarn} of warn | | |`,
+      ...['getRoom', 'createRoom'].map((k) => {
+        const x = http[k].serverSemiSpace4;
+        return `| ${k}, --max-semi-space-size=4 | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | ${http[k].semiSpace4VsDefault} of the default | | |`;
+      }),
+      '',
+      `Idle RSS after start: ${http.idleRssMb.server} MB; with --max-semi-space-size=4, ${http.idleRssMb.serverSemiSpace4} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
+      `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
+      `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',

@@ -230,7 +230,7 @@ export class ChatSessions {
       connection.queue = connection.queue.then(() => this.disconnected(connection, local));
     });
     // A change between admission and now may have been announced before this socket was listed: look again.
-    this.deps.rooms.find(room.id).then(
+    Promise.resolve(room.id).then((id) => this.deps.rooms.find(id)).then(
       (fresh) => this.reconcile(connection, fresh),
       (err: unknown) => this.deps.logger.warn({ err, roomId: room.id }, 'could not re-read a room after an upgrade'),
     );

@@ -158,7 +158,7 @@ export class InMemoryPresence implements Presence {
     if (entry) entry.user.last_activity = at;
   }
 
-  async usersIn(roomId: number): Promise<RoomUser[]> {
+  usersIn(roomId: number): RoomUser[] {
     const at = this.now();
     return [...(this.rooms.get(roomId)?.entries.values() ?? [])].filter((e) => e.expiresAt > at).map((e) => ({ ...e.user }));
   }

@@ -7,6 +7,7 @@ import type { OpenAPI31Backend } from '../contract/backend.js';
 import type { ChatContract } from '../contract/chat.js';
 import type { Contract } from '../contract/document.js';
 import { ApiError } from '../errors.js';
+import { andThen } from '../maybe-async.js';
 import type { RoomService } from '../rooms/service.js';
 import type { Engines } from '../engines/index.js';
 import { needsToken } from '../rooms/access.js';
@@ -56,9 +57,10 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
   const roomIdOf = (c: Context) => String(c.request.params.roomId);
 
   return {
-    async listRooms(c, _req, res) {
+    // The reads answer at once on the embedded store: no await unless they have to be waited for.
+    listRooms(c, _req, res) {
       const query = c.request.query as { limit: number; cursor?: string };
-      json<Schemas['RoomPage']>(c, res, 200, await rooms.list(query.limit, query.cursor));
+      return andThen(rooms.list(query.limit, query.cursor), (page) => json<Schemas['RoomPage']>(c, res, 200, page));
     },
 
     async createRoom(c, _req, res) {
@@ -67,8 +69,9 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       json<Schemas['Room']>(c, res, 201, { ...(await rooms.toResource(room, [])), owner_token: tokens.issueOwner(room) });
     },
 
-    async getRoom(c, _req, res) {
-      json<Schemas['Room']>(c, res, 200, await rooms.toResource(await rooms.resolve(roomIdOf(c))));
+    getRoom(c, _req, res) {
+      const room = andThen(rooms.resolve(roomIdOf(c)), (found) => rooms.toResource(found));
+      return andThen(room, (resource) => json<Schemas['Room']>(c, res, 200, resource));
     },
 
     async updateRoom(c, _req, res) {

@@ -1,4 +1,5 @@
 import type { components } from '../../generated/openapi.js';
+import type { MaybeAsync } from '../maybe-async.js';
 
 export type RoomUser = components['schemas']['RoomUser'];
 
@@ -24,8 +25,8 @@ export interface Presence {
   /** Removes the connection's entry and returns its user; null when it has none (never joined, left, or reaped). */
   leave(roomId: number, connectionId: string): Promise<RoomUser | null>;
   touch(roomId: number, connectionId: string, at: string): Promise<void>;
-  /** The users of live entries. */
-  usersIn(roomId: number): Promise<RoomUser[]>;
+  /** The users of live entries; at once, where they are known at once. */
+  usersIn(roomId: number): MaybeAsync<RoomUser[]>;
   /**
    * Extends the leases of these connections' entries, and puts back any that went missing (Redis lost its
    * data) while its name is free; removes the room's expired entries. Returns the departed and the

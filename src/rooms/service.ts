@@ -13,6 +13,7 @@ import {
 import { needsToken } from './access.js';
 import type { RoomChange, RoomEvents } from './events.js';
 import { foldName } from './names.js';
+import { allOf, andThen, type MaybeAsync } from '../maybe-async.js';
 import type { Presence } from './presence.js';
 
 type Room = components['schemas']['Room'];
@@ -71,14 +72,16 @@ export class RoomService {
   }
 
   /** The room with this id or (case-insensitive) title; 101 when there is none. */
-  async resolve(idOrTitle: string): Promise<StoredRoom> {
-    const room = ID_PATTERN.test(idOrTitle) ? await this.find(Number(idOrTitle)) : await this.deps.store.getByTitleKey(foldName(idOrTitle));
-    if (!room) throw new ApiError(101);
-    return room;
+  resolve(idOrTitle: string): MaybeAsync<StoredRoom> {
+    const found = ID_PATTERN.test(idOrTitle) ? this.find(Number(idOrTitle)) : this.deps.store.getByTitleKey(foldName(idOrTitle));
+    return andThen(found, (room) => {
+      if (!room) throw new ApiError(101);
+      return room;
+    });
   }
 
   /** The room with this id as stored now, or null once it is deleted. */
-  find(id: number): Promise<StoredRoom | null> {
+  find(id: number): MaybeAsync<StoredRoom | null> {
     return this.deps.store.get(id);
   }
 
@@ -156,15 +159,14 @@ export class RoomService {
     }
   }
 
-  async list(limit: number, cursor: string | undefined): Promise<RoomPage> {
+  list(limit: number, cursor: string | undefined): MaybeAsync<RoomPage> {
     const afterId = cursor === undefined ? 0 : Number(cursor);
-    const rooms = await this.deps.store.listVisible(afterId, limit + 1);
-    const page = rooms.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      rooms: await Promise.all(page.map((room) => this.toResource(room))),
-      next_cursor: rooms.length > limit && last ? String(last.id) : null,
-    };
+    return andThen(this.deps.store.listVisible(afterId, limit + 1), (rooms) => {
+      const page = rooms.slice(0, limit);
+      const last = page.at(-1);
+      const nextCursor = rooms.length > limit && last ? String(last.id) : null;
+      return andThen(allOf(page.map((room) => this.toResource(room))), (resources) => ({ rooms: resources, next_cursor: nextCursor }));
+    });
   }
 
   /** A page of the room's history, newest first; `cursor` is the seq the page goes back from. */
@@ -179,15 +181,15 @@ export class RoomService {
    * The public shape of a room: never the password hash, the title key or the revision. `users` when
    * they are known without asking presence: nobody is in a room created a moment ago.
    */
-  async toResource(room: StoredRoom, users?: Room['users']): Promise<Room> {
-    return {
+  toResource(room: StoredRoom, users?: Room['users']): MaybeAsync<Room> {
+    return andThen(users ?? this.deps.presence.usersIn(room.id), (present) => ({
       id: room.id,
       title: room.title,
       description: room.description,
       visibility: room.visibility,
       createdAt: room.createdAt,
       updatedAt: room.updatedAt,
-      users: users ?? (await this.deps.presence.usersIn(room.id)),
-    };
+      users: present,
+    }));
   }
 }

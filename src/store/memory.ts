@@ -19,17 +19,17 @@ export class MemoryRoomStore implements RoomStore {
     return { ...stored };
   }
 
-  async get(id: number): Promise<StoredRoom | null> {
+  get(id: number): StoredRoom | null {
     const room = this.rooms.get(id);
     return room ? { ...room } : null;
   }
 
-  async getByTitleKey(titleKey: string): Promise<StoredRoom | null> {
+  getByTitleKey(titleKey: string): StoredRoom | null {
     const id = this.idsByTitleKey.get(titleKey);
     return id === undefined ? null : this.get(id);
   }
 
-  async listVisible(afterId: number, limit: number): Promise<StoredRoom[]> {
+  listVisible(afterId: number, limit: number): StoredRoom[] {
     const page: StoredRoom[] = [];
     // Map iteration follows insertion order, which is ascending id order.
     for (const room of this.rooms.values()) {

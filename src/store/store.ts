@@ -1,4 +1,5 @@
 import type { components } from '../../generated/openapi.js';
+import type { MaybeAsync } from '../maybe-async.js';
 
 export type Visibility = components['schemas']['Visibility'];
 
@@ -40,10 +41,11 @@ export interface RoomStore {
   /** Inserts `room` as id 1 if the store has never issued an id; a no-op otherwise. */
   seed(room: NewRoom): Promise<void>;
   create(room: NewRoom): Promise<StoredRoom>;
-  get(id: number): Promise<StoredRoom | null>;
-  getByTitleKey(titleKey: string): Promise<StoredRoom | null>;
+  // Reads may answer at once (the embedded store does): see maybe-async.ts.
+  get(id: number): MaybeAsync<StoredRoom | null>;
+  getByTitleKey(titleKey: string): MaybeAsync<StoredRoom | null>;
   /** Rooms that are not hidden, with id > afterId, in ascending id order. */
-  listVisible(afterId: number, limit: number): Promise<StoredRoom[]>;
+  listVisible(afterId: number, limit: number): MaybeAsync<StoredRoom[]>;
   update(id: number, changes: RoomChanges): Promise<StoredRoom | null>;
   delete(id: number): Promise<boolean>;
   /**

@@ -28,6 +28,7 @@ interface HttpSummary {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  cpuMicrosPerRequest: number;
 }
 interface SweepSide {
   rows: { rate: number; ok: boolean; deliveriesPerSecond: number; loss: number }[];
@@ -44,13 +45,17 @@ interface Results {
       expressMount: HttpSummary;
       expressValidator: HttpSummary;
       baseline?: HttpSummary;
+      serverInfoLog?: HttpSummary;
+      serverSemiSpace4?: HttpSummary;
+      infoLogVsWarn: number | null;
+      semiSpace4VsDefault: number | null;
       ratio: number | null;
       vsFastifyGlue: number;
       mountVsStandalone: number;
       mountVsExpressValidator: number;
     }
   > &
-    Record<'issueToken', { server: HttpSummary }>;
+    Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number> };
   fanout: { watchers: number; rate: number; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
   connections: { sockets: number; connectMs: number; broadcastReceivedBy: number; serverRssMbConnected: number; rssKbPerConnection: number };
@@ -110,15 +115,18 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
   it('counts HTTP requests on every stack (ours standalone and mounted in express, the fastify and express peers, bare), with no errors and no non-2xx', () => {
     for (const name of ['getRoom', 'listRooms', 'createRoom'] as const) {
       const x = results.http[name];
-      const stacks = [x.server, x.fastifyGlue, x.expressMount, x.expressValidator, ...(name === 'createRoom' ? [] : [x.baseline!])];
+      const stacks = [x.server, x.fastifyGlue, x.expressMount, x.expressValidator, ...(name === 'createRoom' ? [] : [x.baseline!]), ...(name === 'getRoom' ? [x.serverInfoLog!] : []), ...(name === 'listRooms' ? [] : [x.serverSemiSpace4!])];
       for (const side of stacks) {
         expect(side.requests, name).toBeGreaterThan(0);
+        measured(side.cpuMicrosPerRequest);
         expect(side.errors, name).toBe(0);
         expect(side.non2xx, name).toBe(0);
       }
-      for (const ratio of [x.vsFastifyGlue, x.mountVsStandalone, x.mountVsExpressValidator, ...(name === 'createRoom' ? [] : [x.ratio])]) measured(ratio);
+      for (const ratio of [x.vsFastifyGlue, x.mountVsStandalone, x.mountVsExpressValidator, ...(name === 'createRoom' ? [] : [x.ratio]), ...(name === 'getRoom' ? [x.infoLogVsWarn] : []), ...(name === 'listRooms' ? [] : [x.semiSpace4VsDefault])]) measured(ratio);
     }
     expect(results.http.issueToken.server.requests).toBeGreaterThan(0);
+    for (const rss of Object.values(results.http.idleRssMb)) measured(rss);
+    expect(Object.keys(results.http.idleRssMb)).toEqual(['server', 'serverInfoLog', 'serverSemiSpace4']);
   });
 
   it('fans out losslessly at a trivial load, on the server and on the baseline, with every figure measured', () => {
