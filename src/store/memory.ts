@@ -1,3 +1,4 @@
+import type { MaybeAsync } from '../maybe-async.js';
 import { DuplicateTitleError, type NewRoom, type RoomChanges, type RoomStore, type StoredRoom } from './store.js';
 
 /** The embedded store: everything lives in this process and is gone when it stops. */
@@ -19,17 +20,18 @@ export class MemoryRoomStore implements RoomStore {
     return { ...stored };
   }
 
-  get(id: number): StoredRoom | null {
+  // Answered at once, typed as the interface has it, so that a wrapper or subclass may answer later.
+  get(id: number): MaybeAsync<StoredRoom | null> {
     const room = this.rooms.get(id);
     return room ? { ...room } : null;
   }
 
-  getByTitleKey(titleKey: string): StoredRoom | null {
+  getByTitleKey(titleKey: string): MaybeAsync<StoredRoom | null> {
     const id = this.idsByTitleKey.get(titleKey);
     return id === undefined ? null : this.get(id);
   }
 
-  listVisible(afterId: number, limit: number): StoredRoom[] {
+  listVisible(afterId: number, limit: number): MaybeAsync<StoredRoom[]> {
     const page: StoredRoom[] = [];
     // Map iteration follows insertion order, which is ascending id order.
     for (const room of this.rooms.values()) {
