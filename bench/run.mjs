@@ -544,10 +544,11 @@ function render(r) {
         const x = http[k].serverSemiSpace4;
         return `| ${k}, --max-semi-space-size=4 | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | ${http[k].semiSpace4VsDefault} of the default | | |`;
       }),
-      '',
-      `Idle RSS after start: ${http.idleRssMb.server} MB; with --max-semi-space-size=4, ${http.idleRssMb.serverSemiSpace4} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
+
       `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
+      '',
+      `Idle RSS after start: ${http.idleRssMb.server} MB; with --max-semi-space-size=4, ${http.idleRssMb.serverSemiSpace4} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',
