@@ -4,7 +4,8 @@
 // session, alternated run by run with the server under test after a discarded warm-up, each run started
 // only once both servers are idle and the machine quiet; figures are medians, also given as ratios to the baseline.
 // Knobs: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SWEEP_SECONDS, BENCH_CONNECTIONS, BENCH_OUT, BENCH_QUICK=1 (tiny
-// loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections,scaleout, BENCH_FANOUT=1000x20,...
+// loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections,scaleout, BENCH_FANOUT=1000x20,...,
+// BENCH_SERVER_FLAGS (Node flags for every run of our server, such as --max-semi-space-size=4, with a BENCH_OUT of its own).
 // The scale-out part starts a FerretDB and a Redis of its own on loopback (built or installed as
 // `make test-redis` does) and compares two instances sharing them with one instance on the same store.
 import { execFileSync, spawn } from 'node:child_process';
@@ -148,7 +149,11 @@ async function localDatabases() {
   };
 }
 
-const fullServer = (env, nodeFlags = []) => startProcess(() => [...nodeFlags, 'dist/src/main.js'], '/chats/1/ws', env);
+/** Node flags for every run of our server: to measure one across all scenarios before adopting it. */
+const SERVER_FLAGS = env.BENCH_SERVER_FLAGS ? env.BENCH_SERVER_FLAGS.split(' ') : [];
+// bench/results and the README hold the server as it runs by default.
+if (SERVER_FLAGS.length && OUT === DEFAULT_OUT) throw new Error('BENCH_SERVER_FLAGS: give a BENCH_OUT of its own');
+const fullServer = (env, nodeFlags = SERVER_FLAGS) => startProcess(() => [...nodeFlags, 'dist/src/main.js'], '/chats/1/ws', env);
 const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
 const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
 
@@ -525,7 +530,7 @@ function render(r) {
   const yes = (ok) => (ok ? 'yes' : '**no**');
   const ms = (x) => (x == null ? '–' : x.toFixed(1));
   const rows = [
-    `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit}. ${r.date.slice(0, 10)}.`,
+    `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit}. ${r.date.slice(0, 10)}.${r.serverFlags?.length ? ` Our server ran with ${r.serverFlags.join(' ')}.` : ''}`,
     `${r.quick ? 'QUICK run (tiny loads, not a measurement). ' : ''}${r.seconds} s a run, ${r.rounds} round(s), medians; server and baseline alternated run by run after a ${WARMUP_SECONDS} s warm-up, each run started once both were idle${r.quick ? '' : ' and the machine quiet'}.`,
   ];
   const { http, fanout, sweep, connections, targets } = r;
@@ -641,7 +646,7 @@ function updateReadme(table) {
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, fdLimit: fdLimit() };
 log('machine:', JSON.stringify(machine));
-const results = { date: new Date().toISOString(), quick: QUICK, machine, seconds: SECONDS, rounds: ROUNDS };
+const results = { date: new Date().toISOString(), quick: QUICK, machine, seconds: SECONDS, rounds: ROUNDS, serverFlags: SERVER_FLAGS };
 if (ONLY.includes('http')) results.http = await httpBench();
 if (ONLY.includes('fanout')) results.fanout = await fanoutBench();
 if (ONLY.includes('sweep')) results.sweep = await sweepBench();
@@ -653,6 +658,6 @@ const table = render(results);
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(OUT, 'latest.md'), `${table}\n`);
-if (!QUICK && OUT === DEFAULT_OUT && ONLY.length === PARTS.length && !env.BENCH_FANOUT) updateReadme(table);
+if (!QUICK && OUT === DEFAULT_OUT && ONLY.length === PARTS.length && !env.BENCH_FANOUT && !SERVER_FLAGS.length) updateReadme(table);
 console.log(table);
 process.exit(0);

@@ -5,12 +5,20 @@
  */
 export type MaybeAsync<T> = T | Promise<T>;
 
-/** `next` of the value: at once if it is there, once it is if it is a promise. */
+/**
+ * Whether a value is to be waited for: any thenable, not only this realm's Promise, since stores and
+ * presence may come from an embedder (a mongoose Query, another library's promise).
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** `next` of the value: at once if it is there, once it is if it is to be waited for. */
 export function andThen<T, U>(value: MaybeAsync<T>, next: (value: T) => MaybeAsync<U>): MaybeAsync<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value as T);
 }
 
 /** All of the values, at once if every one is there. */
 export function allOf<T>(values: MaybeAsync<T>[]): MaybeAsync<T[]> {
-  return values.some((value) => value instanceof Promise) ? Promise.all(values) : (values as T[]);
+  return values.some(isThenable) ? Promise.all(values) : (values as T[]);
 }

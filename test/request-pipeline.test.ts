@@ -142,6 +142,16 @@ describe('OpenAPI31Backend.handleRequest', () => {
   }
   const settle = (p: Promise<unknown>) => p.then((value) => ({ value }), (err: Error) => ({ error: err.message }));
 
+  it('refuses a query parameter named __proto__ as upstream does, not as a prototype', async () => {
+    const [reference, ours] = await Promise.all([backend(UpstreamBackend), backend(OpenAPI31Backend)]);
+    // As node:querystring gives it: an object without a prototype, where __proto__ is a key like any other.
+    const query = () => Object.assign(Object.create(null), { ['__proto__']: '1' }) as Record<string, string>;
+    const req = () => ({ method: 'get', path: '/chats', query: query(), headers: {} });
+    const expected = (await settle(reference.handleRequest(req()))) as { value: { label: string } };
+    expect(expected.value.label).toBe('validationFail');
+    expect(await settle(ours.handleRequest(req()))).toEqual(expected);
+  });
+
   it('answers every request with the handler, context and errors upstream gives', async () => {
     const [reference, ours] = await Promise.all([backend(UpstreamBackend), backend(OpenAPI31Backend)]);
     const withAuth = fc.tuple(requestArb, fc.constantFrom(undefined, 'Bearer ok', 'Bearer throw', 'Bearer error', 'Bearer no')).map(([req, auth]) => (auth ? { ...req, headers: { ...req.headers, authorization: auth } } : req));

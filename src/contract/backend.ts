@@ -1,11 +1,11 @@
 import { OpenAPIBackend, type Context, type Operation, type ParsedRequest, type Request } from 'openapi-backend';
+import { isThenable } from '../maybe-async.js';
 import { compileRequestCheck, type RequestCheck } from './request-validation.js';
 import { responseSerializers, type Serialize } from './response-serializers.js';
 import { OperationRoutes, requestPath } from './router.js';
 
 type Failure = { error: unknown };
 const failed = (result: unknown): boolean => !result || (typeof result === 'object' && Boolean((result as Failure).error));
-const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
 /** What an operation needs at request time, worked out once from the document. */
 interface Plan {
@@ -42,6 +42,10 @@ export class OpenAPI31Backend extends OpenAPIBackend {
 
   override async init() {
     await super.init();
+    // Upstream's routing hooks have no place on this path: refused rather than silently not called.
+    for (const hook of ['preRoutingHandler', 'postRoutingHandler'] as const) {
+      if (this.handlers[hook]) throw new Error(`${hook} is not supported by this request path`);
+    }
     const operations = this.router.getOperations();
     this.routes = new OperationRoutes(operations, { apiRoot: this.apiRoot, ignoreTrailingSlashes: this.ignoreTrailingSlashes });
     for (const operation of operations) {
@@ -80,7 +84,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     let response: Promise<unknown>;
     try {
       const answer = this.respond(context, req, args);
-      response = isPromise(answer) ? answer : Promise.resolve(answer);
+      response = Promise.resolve(answer);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -122,7 +126,11 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     return this.securityResults(context, plan, args).then((results) => this.afterSecurity(context, plan, results, args));
   }
 
-  /** Each scheme's handler, awaited in turn as upstream does; a handler that throws is a failed scheme. */
+  /**
+   * Each scheme's handler, awaited in turn; a handler that throws is a failed scheme. Upstream starts them
+   * together: the results are the same for handlers that do not wait on each other (this server's two
+   * share one memoized check per request).
+   */
   private async securityResults(context: Context, plan: Plan, args: unknown[]): Promise<Record<string, unknown>> {
     const results: Record<string, unknown> = {};
     for (const name of plan.schemes) {
@@ -145,7 +153,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     context.security = { ...results, authorized };
     const { postSecurityHandler } = this.handlers;
     const after = postSecurityHandler ? postSecurityHandler(context, ...args) : undefined;
-    if (isPromise(after)) return after.then(() => this.authorized(context, plan, authorized, args));
+    if (isThenable(after)) return Promise.resolve(after).then(() => this.authorized(context, plan, authorized, args));
     return this.authorized(context, plan, authorized, args);
   }
 
@@ -171,7 +179,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     }
     if (handlers.preOperationHandler) {
       const before = handlers.preOperationHandler(context, ...args);
-      if (isPromise(before)) return before.then(() => this.operate(context, operationId!, args));
+      if (isThenable(before)) return Promise.resolve(before).then(() => this.operate(context, operationId!, args));
     }
     return this.operate(context, operationId!, args);
   }
@@ -188,7 +196,8 @@ export class OpenAPI31Backend extends OpenAPIBackend {
 
 /** The query as upstream's parse gives it: a copy, arrays copied too (validation coerces the copy it checks). */
 function copyQuery(source: Request['query']): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  // Without a prototype, so that a parameter named __proto__ stays a key (and is refused as upstream refuses it).
+  const query: Record<string, string | string[]> = Object.create(null);
   if (!source || typeof source !== 'object') return query;
   for (const name in source) {
     const value = source[name]!;

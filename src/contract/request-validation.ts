@@ -42,7 +42,7 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
     const { body, requestBody } = request;
     // Copies, as upstream checks copies: a request that fails keeps the values it came with, and the path
     // parameters the handler sees stay as the path gave them.
-    const query: Record<string, unknown> = {};
+    const query: Record<string, unknown> = Object.create(null);
     for (const name in request.query) {
       const value = request.query[name];
       query[name] = Array.isArray(value) ? [...value] : value;

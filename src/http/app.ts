@@ -7,6 +7,7 @@ import { OpenAPI31Backend } from '../contract/backend.js';
 import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
 import { ApiError, failureOf } from '../errors.js';
+import { isThenable } from '../maybe-async.js';
 import type { Logger } from '../logger.js';
 import { bodyReader, runMiddleware } from './body.js';
 import { splitUrl } from './mount.js';
@@ -189,6 +190,6 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     } catch (err) {
       return fail(req, res, err);
     }
-    if (answer instanceof Promise) answer.catch((err: unknown) => fail(req, res, err));
+    if (isThenable(answer)) Promise.resolve(answer).catch((err: unknown) => fail(req, res, err));
   };
 }

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../errors.js';
+import { isThenable } from '../maybe-async.js';
 
 /** Thrown when a store operation outlives its deadline; a StoreUnavailableError, so answered 701/503. */
 export class StoreTimeoutError extends StoreUnavailableError {
@@ -9,10 +10,11 @@ export class StoreTimeoutError extends StoreUnavailableError {
 }
 
 interface Pending {
+  /** performance.now() at the deadline: monotonic, as timers are, so that a step of the wall clock changes nothing. */
   at: number;
   operation: string;
-  settled: boolean;
-  reject: (err: unknown) => void;
+  /** Until the operation settles; dropped then, so that the queue does not keep its result alive until the sweep. */
+  reject: ((err: unknown) => void) | null;
 }
 
 /**
@@ -27,35 +29,43 @@ class Deadlines {
 
   constructor(private readonly ms: number) {}
 
-  track<T>(result: Promise<T>, operation: string): Promise<T> {
+  track<T>(result: PromiseLike<T>, operation: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { at: Date.now() + this.ms, operation, settled: false, reject };
+      const pending: Pending = { at: performance.now() + this.ms, operation, reject };
       this.queue.push(pending);
-      this.timer ??= setTimeout(() => this.expire(), this.ms);
+      this.arm(this.ms);
       // A late outcome of a timed-out operation is dropped here, not left as an unhandled rejection.
       result.then(
         (value) => {
-          pending.settled = true;
+          pending.reject = null;
           resolve(value);
         },
         (err: unknown) => {
-          pending.settled = true;
+          pending.reject = null;
           reject(err);
         },
       );
     });
   }
 
+  /** The one timer; it does not keep the process alive by itself (the operations' own I/O does). */
+  private arm(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.expire(), ms);
+    this.timer.unref();
+  }
+
   private expire(): void {
     this.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     while (this.head < this.queue.length) {
       const pending = this.queue[this.head]!;
-      if (!pending.settled && pending.at > now) break;
+      if (pending.reject && pending.at > now) break;
       this.head++;
-      if (!pending.settled) {
-        pending.settled = true;
-        pending.reject(new StoreTimeoutError(pending.operation, this.ms));
+      const { reject } = pending;
+      if (reject) {
+        pending.reject = null;
+        reject(new StoreTimeoutError(pending.operation, this.ms));
       }
     }
     if (this.head === this.queue.length) {
@@ -67,7 +77,7 @@ class Deadlines {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
-    this.timer = setTimeout(() => this.expire(), Math.max(1, this.queue[this.head]!.at - now));
+    this.arm(Math.max(1, Math.ceil(this.queue[this.head]!.at - now)));
   }
 }
 
@@ -94,7 +104,7 @@ export function withDeadline<T extends object>(store: T, ms: number): T {
       else {
         method = (...args: unknown[]) => {
           const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-          return result instanceof Promise ? deadlines.track(result, String(key)) : result;
+          return isThenable(result) ? deadlines.track(result, String(key)) : result;
         };
       }
       methods.set(value, method);

@@ -56,4 +56,11 @@ describe('withDeadline', () => {
     finish('again');
     expect(await again).toEqual({ value: 'again' });
   });
+
+  it('puts a deadline on an operation that answers with a thenable that is not a Promise (an embedder\'s store)', async () => {
+    const store = { op: (): PromiseLike<string> => ({ then: () => undefined as never }), done: (): PromiseLike<string> => ({ then: (ok) => ok!('done') as never }) };
+    const timed = withDeadline(store, 50);
+    expect(await outcome(Promise.resolve(timed.op()))).toEqual({ error: 'timeout' });
+    expect(await outcome(Promise.resolve(timed.done()))).toEqual({ value: 'done' });
+  });
 });
