@@ -101,7 +101,8 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     const { handlers } = this;
     const method = req.method.trim().toLowerCase();
     const match = this.routes!.match(method, req.path);
-    const query = copyQuery(req.query);
+    // Not copied: the request check copies what it coerces, and only a valid request's context gets that copy.
+    const query = (req.query && typeof req.query === 'object' ? req.query : {}) as Record<string, string | string[]>;
     const headers = req.headers as Record<string, string | string[]>;
     let requestBody = req.body;
     if (req.body && typeof req.body !== 'object') {
@@ -192,16 +193,4 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     if (!notImplemented) throw Error(`501-notImplemented: ${operationId} no handler registered`);
     return notImplemented(context, ...args);
   }
-}
-
-/** The query as upstream's parse gives it: a copy, arrays copied too (validation coerces the copy it checks). */
-function copyQuery(source: Request['query']): Record<string, string | string[]> {
-  // Without a prototype, so that a parameter named __proto__ stays a key (and is refused as upstream refuses it).
-  const query: Record<string, string | string[]> = Object.create(null);
-  if (!source || typeof source !== 'object') return query;
-  for (const name in source) {
-    const value = source[name]!;
-    query[name] = Array.isArray(value) ? [...value] : value;
-  }
-  return query;
 }
