@@ -58,6 +58,7 @@ generate-contract: install
 	  rm generated/$$doc.bundle.tmp.yaml || exit 1; \
 	done
 	$(BIN)/openapi-typescript generated/openapi.yaml --empty-objects-unknown --output generated/openapi.ts >/dev/null
+	node spec/generate-openapi-json.mjs
 	node spec/generate-asyncapi-types.mjs
 	spec/confusables.sh
 	node spec/sdk-sources.mjs

@@ -2,7 +2,7 @@
 // one TypeScript type per payload schema, and the unions of what clients send and what the server sends,
 // read from the document's operations. Refuses a document the AsyncAPI parser finds errors or warnings in.
 // Also writes generated/chat-contract.json: the parsed document's operations (payload schemas dereferenced,
-// examples) and close codes, which the server and the chat mock load as data instead of running the parser
+// examples), close codes and the example host, which the server and the chat mock load as data instead of running the parser
 // (and its rulesets, some 70 MB) at every start. `--source` and `--out` are for the tests.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Parser } from '@asyncapi/parser';
@@ -58,5 +58,7 @@ const chatContract = {
     ]),
   ),
   channels: { room: { 'x-close-codes': parsed.channels.room['x-close-codes'] } },
+  // The example host, which the server replaces by the one a client reached when it serves asyncapi.yaml.
+  servers: { local: { host: parsed.servers.local.host } },
 };
 writeFileSync(`${out}/chat-contract.json`, `${JSON.stringify(chatContract, null, 2)}\n`);

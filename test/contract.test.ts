@@ -25,6 +25,14 @@ await backend.init();
 type Media = { examples?: Record<string, { value: unknown }> };
 const operations = backend.getOperations();
 
+describe('the documents the server loads', () => {
+  it('are the served ones: openapi.json is openapi.yaml, and the chat contract names asyncapi.yaml\'s example host', () => {
+    expect(contract.openapi).toEqual(parse(contract.openapiText));
+    const asyncapi = parse(readFileSync(join(projectRoot(), 'generated', 'asyncapi.yaml'), 'utf8')) as { servers: { local: { host: string } } };
+    expect(readChatContract(join(projectRoot(), 'generated')).document.servers?.local?.host).toBe(asyncapi.servers.local.host);
+  });
+});
+
 describe('both documents, as strict validators read them', () => {
   it.each(['openapi', 'asyncapi'])('%s.yaml: every schema compiles under Ajv strict mode, with no warning', async (name) => {
     const doc = parse(readFileSync(join(projectRoot(), 'generated', `${name}.yaml`), 'utf8')) as { components: { schemas: Record<string, unknown> } };

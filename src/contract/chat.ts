@@ -34,6 +34,7 @@ export interface ParsedMessage {
 export interface ParsedAsyncApi {
   operations?: Record<string, { action?: string; messages?: ParsedMessage[] }>;
   channels?: Record<string, { 'x-close-codes'?: Record<CloseCodeName, CloseCode> }>;
+  servers?: Record<string, { host?: string }>;
 }
 /**
  * The chat contract from the documents as `make generate` left them: generated/asyncapi.yaml as served,

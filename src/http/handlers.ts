@@ -52,7 +52,11 @@ const HTML = 'text/html; charset=utf-8';
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
   const { rooms, tokens, passwords, engines, contract } = deps;
   const { basePath } = deps;
-  const documents = servedDocuments(contract.openapiText, deps.chatContract.asyncapiText, basePath);
+  const documents = servedDocuments(
+    { text: contract.openapiText, document: contract.openapi },
+    { text: deps.chatContract.asyncapiText, document: deps.chatContract.document },
+    basePath,
+  );
   const docsPages = { rest: restDocs(basePath), chat: chatDocs(basePath) };
   const roomIdOf = (c: Context) => String(c.request.params.roomId);
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import { parse } from 'yaml';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { ParsedAsyncApi } from '../contract/chat.js';
 
 /** A Host header that is a plain name or address with an optional port; anything else is not reflected. */
 const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
@@ -22,9 +23,15 @@ export function requestOrigin(req: IncomingMessage, trustProxy: string[]): { hos
  * the other document) replaced by the origin the client reached, and the base path the service is
  * mounted at added, so that the docs pages and tools reading /openapi.yaml show where the API really is.
  */
-export function servedDocuments(openapiText: string, asyncapiText: string, basePath: string) {
-  const exampleUrl = (parse(openapiText) as { servers?: { url: string }[] }).servers?.[0]?.url;
-  const exampleHost = (parse(asyncapiText) as { servers?: Record<string, { host: string }> }).servers?.local?.host;
+export function servedDocuments(
+  openapi: { text: string; document: OpenAPIV3_1.Document },
+  asyncapi: { text: string; document: ParsedAsyncApi },
+  basePath: string,
+) {
+  const { text: openapiText } = openapi;
+  const { text: asyncapiText } = asyncapi;
+  const exampleUrl = openapi.document.servers?.[0]?.url;
+  const exampleHost = asyncapi.document.servers?.local?.host;
   if (!exampleUrl || !openapiText.includes(`url: ${exampleUrl}\n`)) throw new Error('openapi.yaml: no servers[0].url to fill in');
   if (!exampleHost || !asyncapiText.includes(`host: ${exampleHost}\n`)) throw new Error('asyncapi.yaml: no servers.local.host to fill in');
   // AsyncAPI 3 gives a server's path apart from its host; its keys sit 4 spaces in.
