@@ -5,7 +5,7 @@
 // only once both servers are idle and the machine quiet; figures are medians, also given as ratios to the baseline.
 // Knobs: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SWEEP_SECONDS, BENCH_CONNECTIONS, BENCH_OUT, BENCH_QUICK=1 (tiny
 // loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections,scaleout, BENCH_FANOUT=1000x20,...,
-// BENCH_SERVER_FLAGS (Node flags for every run of our server, such as --max-semi-space-size=4, with a BENCH_OUT of its own).
+// BENCH_SERVER_FLAGS (Node flags for every run of our server in place of those `npm start` gives it, with a BENCH_OUT of its own).
 // The scale-out part starts a FerretDB and a Redis of its own on loopback (built or installed as
 // `make test-redis` does) and compares two instances sharing them with one instance on the same store.
 import { execFileSync, spawn } from 'node:child_process';
@@ -149,10 +149,17 @@ async function localDatabases() {
   };
 }
 
-/** Node flags for every run of our server: to measure one across all scenarios before adopting it. */
-const SERVER_FLAGS = env.BENCH_SERVER_FLAGS ? env.BENCH_SERVER_FLAGS.split(' ') : [];
-// bench/results and the README hold the server as it runs by default.
-if (SERVER_FLAGS.length && OUT === DEFAULT_OUT) throw new Error('BENCH_SERVER_FLAGS: give a BENCH_OUT of its own');
+/** The Node flags `npm start` runs the server with: the server is measured as it ships. */
+const SHIPPED_FLAGS = (() => {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const flags = /\bnode((?: --[\w-]+(?:=\S+)?)*) dist\/src\/main\.js$/.exec(start);
+  if (!flags) throw new Error(`package.json: the start script does not run node [flags] dist/src/main.js: ${start}`);
+  return flags[1].trim().split(' ').filter(Boolean);
+})();
+/** Node flags for every run of our server: to measure another across all scenarios before adopting it. */
+const SERVER_FLAGS = env.BENCH_SERVER_FLAGS !== undefined ? env.BENCH_SERVER_FLAGS.split(' ').filter(Boolean) : SHIPPED_FLAGS;
+// bench/results and the README hold the server as it ships.
+if (env.BENCH_SERVER_FLAGS !== undefined && OUT === DEFAULT_OUT) throw new Error('BENCH_SERVER_FLAGS: give a BENCH_OUT of its own');
 const fullServer = (env, nodeFlags = SERVER_FLAGS) => startProcess(() => [...nodeFlags, 'dist/src/main.js'], '/chats/1/ws', env);
 const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
 const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
@@ -225,9 +232,8 @@ const HTTP_STACKS = {
   server: { start: () => fullServer(), prefix: '' },
   // The same server with its per-request log line on (the default level, info), written to /dev/null.
   serverInfoLog: { start: () => fullServer({ LOG_LEVEL: 'info' }), prefix: '' },
-  // The same server with V8's young generation capped at 4 MB a semi-space (Node's default here is 16):
-  // measured, not adopted, until its effect on speed and memory is known.
-  serverSemiSpace4: { start: () => fullServer({}, ['--max-semi-space-size=4']), prefix: '' },
+  // The same server on Node's own defaults, without the flags `npm start` gives it: what they buy.
+  serverNodeDefaults: { start: () => fullServer({}, []), prefix: '' },
   fastifyGlue: { start: () => startProcess((port) => ['bench/servers/fastify-glue.mjs', String(port)], '/'), prefix: '' },
   expressMount: { start: () => startProcess(() => ['bench/servers/express-mount.mjs'], '/chat/chats/1/ws'), prefix: '/chat' },
   expressValidator: { start: () => startProcess((port) => ['bench/servers/express-validator.mjs', String(port)], '/'), prefix: '' },
@@ -241,8 +247,8 @@ const createRoomRequest = {
   headers: { 'content-type': 'application/json' },
   requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench room ${process.pid} ${++created}`, visibility: 'public' }) }) }],
 };
-/** Variants of our server, measured on getRoom (both) and createRoom (the semi-space one). */
-const VARIANTS = ['serverInfoLog', 'serverSemiSpace4'];
+/** Variants of our server, measured on getRoom (both) and createRoom (the one on Node's defaults). */
+const VARIANTS = ['serverInfoLog', 'serverNodeDefaults'];
 const STACKS = Object.keys(HTTP_STACKS);
 /** The routes the stacks run, alternated; the bare server has no createRoom. */
 const HTTP_ROUTES = [
@@ -282,7 +288,7 @@ async function httpBench() {
         ratio: ratio(x.server, x.baseline),
         vsFastifyGlue: ratio(x.server, x.fastifyGlue),
         infoLogVsWarn: ratio(x.serverInfoLog, x.server),
-        semiSpace4VsDefault: ratio(x.serverSemiSpace4, x.server),
+        shippedVsNodeDefaults: ratio(x.server, x.serverNodeDefaults),
         mountVsStandalone: ratio(x.expressMount, x.server),
         mountVsExpressValidator: ratio(x.expressMount, x.expressValidator),
       };
@@ -546,14 +552,14 @@ function render(r) {
       }),
       `| getRoom, request log on (LOG_LEVEL=info) | ${http.getRoom.serverInfoLog.requestsPerSecond} | ${http.getRoom.serverInfoLog.cpuMicrosPerRequest} | ${http.getRoom.serverInfoLog.p50Ms} / ${http.getRoom.serverInfoLog.p99Ms} | ${http.getRoom.serverInfoLog.errors} / ${http.getRoom.serverInfoLog.non2xx} | | ${http.getRoom.infoLogVsWarn} of warn | | |`,
       ...['getRoom', 'createRoom'].map((k) => {
-        const x = http[k].serverSemiSpace4;
-        return `| ${k}, --max-semi-space-size=4 | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | ${http[k].semiSpace4VsDefault} of the default | | |`;
+        const x = http[k].serverNodeDefaults;
+        return `| ${k}, Node's default heap | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | shipped: ${http[k].shippedVsNodeDefaults} of this | | |`;
       }),
 
       `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
-      `Idle RSS after start: ${http.idleRssMb.server} MB; with --max-semi-space-size=4, ${http.idleRssMb.serverSemiSpace4} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
+      `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's default heap, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',
@@ -658,6 +664,6 @@ const table = render(results);
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(OUT, 'latest.md'), `${table}\n`);
-if (!QUICK && OUT === DEFAULT_OUT && ONLY.length === PARTS.length && !env.BENCH_FANOUT && !SERVER_FLAGS.length) updateReadme(table);
+if (!QUICK && OUT === DEFAULT_OUT && ONLY.length === PARTS.length && !env.BENCH_FANOUT && env.BENCH_SERVER_FLAGS === undefined) updateReadme(table);
 console.log(table);
 process.exit(0);
