@@ -1,3 +1,6 @@
+/** Monotonic: a wall-clock jump must not refill or drain a bucket. One function, not one per bucket. */
+const monotonicNow = () => performance.now();
+
 /** A token bucket: `burst` frames at once, refilled at `perSecond`. */
 export class TokenBucket {
   private tokens: number;
@@ -6,8 +9,7 @@ export class TokenBucket {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    // Monotonic: a wall-clock jump must not refill or drain the bucket.
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { WebSocketServer, WebSocket, type RawData, type Server as WsServer } from 'ws';
 import type { ClientEvent, ErrorEvent } from '../../generated/asyncapi.js';
 import type { RoomTokens } from '../auth/tokens.js';
 import type { ChatLimits } from '../config.js';
@@ -41,13 +41,25 @@ export interface ChatSessionsDeps {
   clientLimits: Pick<ClientLimits, 'request'>;
 }
 
+/**
+ * ws's WebSocket with its Connection beside it: the one set of socket listeners (ChatSessions'
+ * `socketListeners`, called by ws with the socket as `this`) finds the connection here, so that a socket
+ * holds no closures of its own.
+ */
+class ChatSocket extends WebSocket {
+  connection!: Connection;
+}
+
 interface Connection {
-  ws: WebSocket;
+  ws: ChatSocket;
+  /** The room's local state, which the connection leaves when its socket closes. */
+  local: LocalRoom;
   participant: Participant;
   /** The password hash the token was checked against: a new one revokes it. */
   admittedHash: string;
   alive: boolean;
-  bucket: TokenBucket;
+  /** Made at the first frame, not at the upgrade: most sockets only listen, and a new bucket is full either way. */
+  bucket: TokenBucket | null;
   /** Frames are handled one after another, in order, though the rules are asynchronous. */
   queue: Promise<void>;
   /** Frames in `queue`, not yet handled: at the cap, a frame is refused at once instead of queued. */
@@ -67,12 +79,37 @@ interface LocalRoom {
   arriving: number;
   /** Subscribed to the room's frames, and the broker opened on it; resolves to the unsubscribe. */
   subscribed: Promise<() => Promise<void>>;
+  /**
+   * The room as the last socket accepted here was admitted to it. The store hands each upgrade a copy of
+   * its own: participants admitted at the same revision share this one instead of each keeping theirs.
+   */
+  room: StoredRoom | null;
 }
 
 /** One options object for every broadcast send: the frame is text, sent as the Buffer it was encoded to once. */
 const TEXT = { binary: false } as const;
 /** How long a shutdown waits for departures to be announced before it closes the sockets anyway. */
 const FAREWELL_MS = 2000;
+/** Every connection's queue starts from this one settled promise rather than a promise of its own. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * An upgrading socket's error (the peer reset it mid-handshake) destroys it and goes no further. One
+ * function for every socket: a closure would keep the upgrade's whole scope alive with the socket.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** The listeners every accepted socket shares; ws calls them with the socket (a ChatSocket) as `this`. */
+interface SocketListeners {
+  pong(this: WebSocket): void;
+  message(this: WebSocket, data: RawData, isBinary: boolean): void;
+  error(this: WebSocket, err: Error): void;
+  close(this: WebSocket): void;
+}
+
+const connectionOf = (ws: WebSocket): Connection => (ws as ChatSocket).connection;
 
 /**
  * The WebSocket side of chat: admission at the upgrade, one queue of frames per socket, frames checked
@@ -81,20 +118,46 @@ const FAREWELL_MS = 2000;
  * themselves are ChatService's.
  */
 export class ChatSessions {
-  private readonly wss: WebSocketServer;
+  private readonly wss: WsServer<typeof ChatSocket>;
   private readonly localRooms = new Map<number, LocalRoom>();
   private readonly selectedProtocols = new WeakMap<IncomingMessage, string>();
   private readonly timers: NodeJS.Timeout[];
   private unsubscribeRoomEvents: (() => Promise<void>) | undefined;
   private readonly closing = new AbortController();
   private connections = 0;
+  /**
+   * Sockets accepted and not yet closed, which a shutdown waits for. Counted here rather than by ws's
+   * client tracking, which would keep every socket in a second set with a close listener of its own:
+   * the rooms' `connections` list them already.
+   */
+  private openSockets = 0;
+  private lastSocketClosed: (() => void) | null = null;
+  /** Made once, not per socket: a closure per socket and event would cost each open socket about 300 bytes. */
+  private readonly socketListeners: SocketListeners;
 
   constructor(private readonly deps: ChatSessionsDeps) {
     this.wss = new WebSocketServer({
       noServer: true,
+      WebSocket: ChatSocket,
+      clientTracking: false,
       maxPayload: deps.limits.maxFrameBytes,
       handleProtocols: (_offered, req) => this.selectedProtocols.get(req) ?? false,
     });
+    const sessions = this;
+    this.socketListeners = {
+      pong() {
+        connectionOf(this).alive = true;
+      },
+      message(data, isBinary) {
+        sessions.frameArrived(connectionOf(this), data, isBinary);
+      },
+      error(err) {
+        sessions.socketFailed(connectionOf(this), err);
+      },
+      close() {
+        sessions.socketClosed(connectionOf(this));
+      },
+    };
     this.timers = [
       setInterval(() => this.pingAll(), deps.limits.pingIntervalMs).unref(),
       setInterval(() => this.refreshPresence(), Math.max(250, Math.floor(deps.presenceTtlMs / 4))).unref(),
@@ -120,7 +183,7 @@ export class ChatSessions {
    * like the REST API.
    */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     // Shutting down: the client reconnects, to another instance.
     if (this.closing.signal.aborted) return void socket.destroy();
     let leaveRoom: (() => void) | undefined;
@@ -142,6 +205,8 @@ export class ChatSessions {
       if (admission.protocol) this.selectedProtocols.set(req, admission.protocol);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('close', leaveRoom!);
+        // ws listens for the socket's errors from here on, and destroys it on one.
+        socket.off('error', destroyOnError);
         settled = true;
         local.arriving--;
         this.accept(ws, room, admission, local);
@@ -171,7 +236,7 @@ export class ChatSessions {
         }
         return unsubscribe;
       })();
-      const created: LocalRoom = { connections, lastSeq: null, backlog: null, arriving: 0, subscribed };
+      const created: LocalRoom = { connections, lastSeq: null, backlog: null, arriving: 0, subscribed, room: null };
       // A room that could not be subscribed is forgotten, so that the next upgrade tries again.
       subscribed.catch(() => {
         if (this.localRooms.get(roomId) === created) this.localRooms.delete(roomId);
@@ -189,10 +254,11 @@ export class ChatSessions {
     local.subscribed.then((unsubscribe) => unsubscribe()).catch(() => undefined);
   }
 
-  private accept(ws: WebSocket, room: StoredRoom, admission: Admission, local: LocalRoom): void {
-    const { limits } = this.deps;
+  private accept(ws: ChatSocket, admitted: StoredRoom, admission: Admission, local: LocalRoom): void {
+    const room = local.room?.revision === admitted.revision ? local.room : (local.room = admitted);
     const connection: Connection = {
       ws,
+      local,
       participant: {
         id: `${this.deps.instanceId}:${++this.connections}`,
         room,
@@ -202,38 +268,50 @@ export class ChatSessions {
       },
       admittedHash: room.passwordHash,
       alive: true,
-      bucket: new TokenBucket(limits.ratePerSecond, limits.rateBurst),
-      queue: Promise.resolve(),
+      bucket: null,
+      queue: SETTLED,
       pending: 0,
       refusals: 0,
       refusalsSince: 0,
     };
+    ws.connection = connection;
+    this.openSockets++;
     local.connections.add(connection);
     if (this.closing.signal.aborted) this.kick(connection, 'shuttingDown');
-    ws.on('pong', () => (connection.alive = true));
-    ws.on('message', (data, isBinary) => {
-      // The rate counts frames as they arrive, however long the store takes with earlier ones. A frame
-      // over the rate, or beyond the pending cap, is refused at once: it never waits behind a stalled
-      // store, so what one socket can make the server hold is bounded.
-      if (!connection.bucket.take() || connection.pending >= limits.maxPendingFrames) return this.refuse(connection, new ApiError(605));
-      connection.pending++;
-      connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary)).finally(() => connection.pending--);
-    });
-    ws.on('error', (err) => {
-      // ws closes the socket itself after an error (1009 for an oversized frame, 1007 for invalid UTF-8):
-      // the peer's fault, logged as one line without a stack.
-      const { code, message } = err as { code?: string; message: string };
-      if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
-      this.deps.logger.info({ code, reason: message, connection: connection.participant.id }, 'invalid websocket frame; socket closed');
-    });
-    ws.on('close', () => {
-      connection.queue = connection.queue.then(() => this.disconnected(connection, local));
-    });
+    const { pong, message, error, close } = this.socketListeners;
+    ws.on('pong', pong);
+    ws.on('message', message);
+    ws.on('error', error);
+    ws.on('close', close);
     // A change between admission and now may have been announced before this socket was listed: look again.
     Promise.resolve(room.id).then((id) => this.deps.rooms.find(id)).then(
       (fresh) => this.reconcile(connection, fresh),
       (err: unknown) => this.deps.logger.warn({ err, roomId: room.id }, 'could not re-read a room after an upgrade'),
     );
+  }
+
+  private frameArrived(connection: Connection, data: RawData, isBinary: boolean): void {
+    const { limits } = this.deps;
+    // The rate counts frames as they arrive, however long the store takes with earlier ones. A frame
+    // over the rate, or beyond the pending cap, is refused at once: it never waits behind a stalled
+    // store, so what one socket can make the server hold is bounded.
+    connection.bucket ??= new TokenBucket(limits.ratePerSecond, limits.rateBurst);
+    if (!connection.bucket.take() || connection.pending >= limits.maxPendingFrames) return this.refuse(connection, new ApiError(605));
+    connection.pending++;
+    connection.queue = connection.queue.then(() => this.receive(connection, data, isBinary)).finally(() => connection.pending--);
+  }
+
+  private socketFailed(connection: Connection, err: Error): void {
+    // ws closes the socket itself after an error (1009 for an oversized frame, 1007 for invalid UTF-8):
+    // the peer's fault, logged as one line without a stack.
+    const { code, message } = err as { code?: string; message: string };
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+    this.deps.logger.info({ code, reason: message, connection: connection.participant.id }, 'invalid websocket frame; socket closed');
+  }
+
+  private socketClosed(connection: Connection): void {
+    connection.queue = connection.queue.then(() => this.disconnected(connection));
+    if (--this.openSockets === 0) this.lastSocketClosed?.();
   }
 
   /**
@@ -325,7 +403,8 @@ export class ChatSessions {
     return frame as ClientEvent;
   }
 
-  private async disconnected(connection: Connection, local: LocalRoom): Promise<void> {
+  private async disconnected(connection: Connection): Promise<void> {
+    const { local } = connection;
     try {
       await this.deps.service.disconnect(connection.participant);
     } catch (err) {
@@ -454,9 +533,10 @@ export class ChatSessions {
     const everyone = [...this.localRooms.values()].flatMap((local) => [...local.connections]);
     const farewells = everyone.map((connection) => (connection.queue = connection.queue.then(() => this.deps.service.disconnect(connection.participant))));
     await Promise.race([Promise.allSettled(farewells), new Promise((resolve) => setTimeout(resolve, FAREWELL_MS).unref())]);
-    // Every socket, those accepted meanwhile too (accept kicks any later one): ws waits for all to close.
+    // Every socket, those accepted meanwhile too (accept kicks any later one); then wait for all to close.
     for (const local of this.localRooms.values()) for (const connection of local.connections) this.kick(connection, 'shuttingDown');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.wss.close(); // upgrades still under way are answered 503
+    if (this.openSockets > 0) await new Promise<void>((resolve) => (this.lastSocketClosed = resolve));
     await this.deps.service.close();
     await this.unsubscribeRoomEvents?.().catch(() => undefined);
   }
