@@ -49,6 +49,26 @@ describe('RoomTokens', () => {
     expect(codeOf(() => tokens.verify(room, jwt.sign({ username: 'x', room_id: 7 }, key, { algorithm: 'HS256' })))).toBe(403);
   });
 
+  it('makes owner tokens HS256 JWTs keyed by SECRET_KEY, the id and the creation time, and knows only its own room\'s', () => {
+    const ownerKey = `${SECRET}owner:${room.id}:${room.createdAt}`;
+    const issued = tokens.issueOwner(room);
+    expect(jwt.verify(issued, ownerKey, { algorithms: ['HS256'] })).toMatchObject({ room_id: 7, owner: true });
+    expect(tokens.isOwner(room, issued)).toBe(true);
+    expect(tokens.isOwner(room, jwt.sign({ room_id: 7, owner: true }, ownerKey, { algorithm: 'HS256' }))).toBe(true);
+    const refused = [
+      jwt.sign({ room_id: 7, owner: false }, ownerKey, { algorithm: 'HS256' }),
+      jwt.sign({ room_id: 8, owner: true }, ownerKey, { algorithm: 'HS256' }),
+      jwt.sign({ room_id: 7, owner: true }, ownerKey, { algorithm: 'HS384' }),
+      jwt.sign({ room_id: 7, owner: true }, `${ownerKey}x`, { algorithm: 'HS256' }),
+      tokens.issueOwner({ ...room, createdAt: '2020-01-01T00:00:01.000Z' }),
+      tokens.issue(room, 'ann'),
+      `${issued.split('.').slice(0, 2).join('.')}.`,
+      'not-a-token',
+      '',
+    ];
+    for (const token of refused) expect(tokens.isOwner(room, token), token).toBe(false);
+  });
+
   it('refuses HS256 with a key for another password or id with 401', () => {
     for (const other of [{ ...room, passwordHash: `${room.passwordHash}x` }, { ...room, id: 70 }]) {
       expect(codeOf(() => tokens.verify(other, tokens.issue(room, 'x')))).toBe(401);
