@@ -113,6 +113,7 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     if (!closing.signal.aborted) logger.error({ err }, 'could not start: the store or the engines did not become ready');
   });
 
+  let closed: Promise<void> | undefined;
   return {
     handler: app,
     handleUpgrade(req, socket, head) {
@@ -125,10 +126,14 @@ export async function createChitChat(config: Config, options: ChitChatOptions = 
     contract,
     engines,
     instanceId,
-    async close() {
-      closing.abort();
-      await sessions.close();
-      await engines.close();
+    // One shutdown, however many ask for it at once (a signal, then another; an embedder's own hook).
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        await sessions.close();
+        await engines.close();
+      })();
+      return closed;
     },
   };
 }

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { RoomTokens } from '../src/auth/tokens.js';
 import { ApiError } from '../src/errors.js';
+import { NOT_JSON_JWS, NOT_JSON_JWT } from './support/tokens.js';
 import type { StoredRoom } from '../src/store/store.js';
 
 /** The key derivation is ChitChat's wire contract: SECRET_KEY, then the password hash, then the id. */
@@ -65,8 +66,14 @@ describe('RoomTokens', () => {
       `${issued.split('.').slice(0, 2).join('.')}.`,
       'not-a-token',
       '',
+      NOT_JSON_JWT,
+      NOT_JSON_JWS,
     ];
     for (const token of refused) expect(tokens.isOwner(room, token), token).toBe(false);
+  });
+
+  it('refuses a token whose payload is not JSON with 403', () => {
+    for (const token of [NOT_JSON_JWT, NOT_JSON_JWS]) expect(codeOf(() => tokens.verify(room, token))).toBe(403);
   });
 
   it('refuses HS256 with a key for another password or id with 401', () => {

@@ -80,7 +80,12 @@ export class RoomTokens {
 
   /** Whether `token` is this room's owner token: signed with its owner key, and saying so. */
   isOwner(room: StoredRoom, token: string): boolean {
-    const decoded = jws.decode(token, { json: true }) as { header: { alg?: unknown }; payload: unknown } | null;
+    let decoded: { header: { alg?: unknown }; payload: unknown } | null;
+    try {
+      decoded = jws.decode(token, { json: true }) as typeof decoded;
+    } catch {
+      return false; // a payload that is not JSON
+    }
     if (decoded?.header.alg !== ALGORITHM || !jws.verify(token, ALGORITHM, this.ownerKeyFor(room))) return false;
     const claims = decoded.payload as { owner?: unknown; room_id?: unknown } | null;
     return claims?.owner === true && claims.room_id === room.id;
@@ -95,7 +100,12 @@ export class RoomTokens {
 
   /** The token's claims, or an ApiError: 402 for another algorithm, 401 for a bad signature, 403 otherwise. */
   verify(room: StoredRoom, token: string): RoomClaims {
-    const decoded = jwt.decode(token, { complete: true });
+    let decoded: jwt.Jwt | null;
+    try {
+      decoded = jwt.decode(token, { complete: true });
+    } catch (err) {
+      throw new ApiError(403, 'token', { cause: err }); // a payload that is not JSON, in a JWT-typed token
+    }
     if (!decoded || typeof decoded.payload !== 'object') throw new ApiError(403, 'token');
     if (decoded.header.alg !== ALGORITHM) throw new ApiError(402, 'token');
     let claims: jwt.JwtPayload;

@@ -132,6 +132,7 @@ export class ChatSessions {
    */
   private openSockets = 0;
   private lastSocketClosed: (() => void) | null = null;
+  private closed: Promise<void> | undefined;
   /** Made once, not per socket: a closure per socket and event would cost each open socket about 300 bytes. */
   private readonly socketListeners: SocketListeners;
 
@@ -255,7 +256,9 @@ export class ChatSessions {
   }
 
   private accept(ws: ChatSocket, admitted: StoredRoom, admission: Admission, local: LocalRoom): void {
-    const room = local.room?.revision === admitted.revision ? local.room : (local.room = admitted);
+    // The same room at the same revision: an id a store gave again after a delete is not the same room.
+    const same = local.room?.revision === admitted.revision && local.room.createdAt === admitted.createdAt;
+    const room = same ? local.room! : (local.room = admitted);
     const connection: Connection = {
       ws,
       local,
@@ -525,9 +528,15 @@ export class ChatSessions {
 
   /**
    * Every participant here leaves (announced, and gone from presence at once), then every socket is
-   * closed with 1001. A store that does not answer delays this by FAREWELL_MS at most.
+   * closed with 1001. A store that does not answer delays this by FAREWELL_MS at most. Every call, however
+   * many come at once (a signal, then another), waits for the one shutdown.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing.abort();
     for (const timer of this.timers) clearInterval(timer);
     const everyone = [...this.localRooms.values()].flatMap((local) => [...local.connections]);

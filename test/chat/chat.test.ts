@@ -277,6 +277,15 @@ describe('private and hidden rooms', () => {
 describe('room changes end sessions', () => {
   const PASSWORD = 'chat password';
 
+  it('a shutdown closes every socket with 1001, and closes asked for at the same time all wait for it', async () => {
+    const own = await startTestServer();
+    const room = await own.client().createRoom({ title: 'Shutdown room', visibility: 'public' });
+    const socket = await TestSocket.open(wsUrl(own.url, room.id));
+    const closes = Promise.all([own.close(), own.close()]);
+    expect((await socket.closed).code).toBe(1001);
+    await closes;
+  });
+
   it('deleting a room closes its sockets with 4404', async () => {
     const room = await publicRoom();
     const sockets = [await joined(room, 'ivan'), await open(room)];

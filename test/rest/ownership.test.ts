@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type Room } from '@chitchat/client';
 import { errorOf, json, startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { NOT_JSON_JWS, NOT_JSON_JWT } from '../support/tokens.js';
 
 /**
  * Who may change or delete a room: its creator, by the owner token `createRoom` answers; for a
@@ -62,7 +63,7 @@ describe('room ownership (the default)', () => {
     const privateRoom = await create(server, { title: uniqueTitle(), visibility: 'private', password: 'long enough' });
     const roomToken = (await server.client().authorize(privateRoom.id, 'long enough', 'member'))!.token;
     const forged = jwt.sign({ room_id: room.id, owner: true }, `${TEST_SECRET}owner:${room.id}:1970-01-01T00:00:00.000Z`, { algorithm: 'HS256' });
-    for (const token of [other.owner_token, privateRoom.owner_token, roomToken, forged, 'not-a-token']) {
+    for (const token of [other.owner_token, privateRoom.owner_token, roomToken, forged, 'not-a-token', NOT_JSON_JWT, NOT_JSON_JWS]) {
       const refused = await put(server, room.id, { title: 'Taken over', visibility: 'public' }, bearer(token));
       expect([refused.status, await refused.json()]).toEqual([401, NOT_OWNER]);
       const notDeleted = await server.request('DELETE', `/chats/${room.id}`, { headers: bearer(token) });

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type ChitChatClient, type Room } from '@chitchat/client';
 import { errorOf, startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { NOT_JSON_JWS, NOT_JSON_JWT } from '../support/tokens.js';
 
 let server: TestServer;
 let api: ChitChatClient;
@@ -205,7 +206,8 @@ describe('token attacks', () => {
     }
   });
 
-  it.each([['garbage'], ['a.b.c'], ['Bearer'], ['eyJhbGciOiJIUzI1NiJ9.e30']])('rejects a malformed token %j with 403', async (value) => {
+  // The last two have a payload that is not JSON, with and without "typ": "JWT" in their header.
+  it.each([['garbage'], ['a.b.c'], ['Bearer'], ['eyJhbGciOiJIUzI1NiJ9.e30'], [NOT_JSON_JWT], [NOT_JSON_JWS]])('rejects a malformed token %j with 403', async (value) => {
     const { status, body } = await renewWith(privateRoom, `Bearer ${value}`);
     expect(status).toBe(403);
     expect(body).toMatchObject({ error: { code: 403 } });

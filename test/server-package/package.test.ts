@@ -75,7 +75,7 @@ describe('the packed server', () => {
   it('holds its built code, its types, both documents and the chat page, and no tests or sources', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean);
-    for (const file of ['package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/dist/src/express.js', 'package/dist/src/express.d.ts', 'package/dist/src/main.js', 'package/generated/openapi.yaml', 'package/generated/asyncapi.yaml', 'package/web/dist/index.html', 'package/README.md', 'package/LICENSE']) {
+    for (const file of ['package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/dist/src/express.js', 'package/dist/src/express.d.ts', 'package/dist/src/main.js', 'package/generated/openapi.yaml', 'package/generated/openapi.json', 'package/generated/asyncapi.yaml', 'package/generated/chat-contract.json', 'package/web/dist/index.html', 'package/README.md', 'package/LICENSE']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /^package\/(src|test|spec|bench|clients)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.endsWith('.map'))).toEqual([]);
