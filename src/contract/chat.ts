@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { configureAjv } from './ajv.js';
+import { CHECKED_SCHEMAS, configureAjv } from './ajv.js';
 import { projectRoot } from './document.js';
 
 export interface CloseCode {
@@ -47,7 +47,7 @@ export function readChatContract(dir: string): ChatContract {
   const asyncapiText = readFileSync(join(dir, 'asyncapi.yaml'), 'utf8');
   const json = JSON.parse(readFileSync(join(dir, 'chat-contract.json'), 'utf8')) as ParsedAsyncApi;
 
-  const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
+  const ajv = configureAjv(new Ajv({ ...CHECKED_SCHEMAS, strict: false, allErrors: true }));
   const clientFrames = new Map<string, ValidateFunction>();
   for (const operation of Object.values(json.operations ?? {}).filter((op) => op.action === 'receive')) {
     for (const message of operation.messages ?? []) {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { parse as parseQuery } from 'node:querystring';
 import type { Context } from 'openapi-backend';
 import serveStatic from 'serve-static';
-import { configureAjv } from '../contract/ajv.js';
+import { CHECKED_SCHEMAS, configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
 import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
@@ -62,7 +62,7 @@ async function createApiBackend(deps: AppDeps): Promise<OpenAPI31Backend> {
     quick: true,
     coerceTypes: true,
     // allErrors: so a wrong type can be reported ahead of a conditional rule Ajv happened to check first.
-    ajvOpts: { allErrors: true, useDefaults: true },
+    ajvOpts: { ...CHECKED_SCHEMAS, allErrors: true, useDefaults: true },
     customizeAjv: (ajv) => configureAjv(ajv),
   });
   api.register(operationHandlers(deps) as never);

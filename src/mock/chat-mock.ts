@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from '../auth/tokens.js';
 import { roomIdOf } from '../chat/handshake.js';
-import { configureAjv } from '../contract/ajv.js';
+import { CHECKED_SCHEMAS, configureAjv } from '../contract/ajv.js';
 import { loadChatContract, type ChatContract } from '../contract/chat.js';
 import { loadContract, type Contract } from '../contract/document.js';
 import { errorBody, errorResponseText } from '../contract/error-body.js';
@@ -82,7 +82,7 @@ function exampleRooms(contract: Contract): Map<string, MockRoom> {
 
 /** The frames the server sends, by `event_type`: the payload's validator and the document's first example. */
 function serverFrames(chat: ChatContract): Map<string, ServerFrame> {
-  const ajv = configureAjv(new Ajv({ strict: false, allErrors: true }));
+  const ajv = configureAjv(new Ajv({ ...CHECKED_SCHEMAS, strict: false, allErrors: true }));
   const frames = new Map<string, ServerFrame>();
   for (const operation of Object.values(chat.document.operations ?? {}).filter((op) => op.action === 'send')) {
     for (const message of operation.messages ?? []) {
