@@ -151,7 +151,10 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     const requirements = plan.operation.security ?? [];
     // One requirement object satisfied is enough; within it, every scheme must be.
     const authorized = requirements.some((requirement) => Object.keys(requirement).every((name) => !failed(results[name])));
-    context.security = { ...results, authorized };
+    // The results are this request's own object: completed, not copied (a copy with a property added
+    // costs about a microsecond on Node 20's V8).
+    results.authorized = authorized;
+    context.security = results as Context['security'];
     const { postSecurityHandler } = this.handlers;
     const after = postSecurityHandler ? postSecurityHandler(context, ...args) : undefined;
     if (isThenable(after)) return Promise.resolve(after).then(() => this.authorized(context, plan, authorized, args));

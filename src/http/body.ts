@@ -25,6 +25,8 @@ export function runMiddleware(
   return new Promise((resolve, reject) => middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 }
 
+const alreadyMatched = () => true;
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -40,8 +42,10 @@ function hasBody(req: IncomingMessage): boolean {
 export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
   // type-is takes an empty list as any type: an empty one must read nothing as JSON text.
   const jsonTextTypes = [...textTypes];
-  const readJson = bodyParser.json({ limit, strict: false, type: JSON_TYPES, inflate: false, verify: utf8Only });
-  const readText = bodyParser.text({ limit, type: jsonTextTypes, inflate: false, defaultCharset: 'utf-8', verify: utf8Only });
+  // Each reader runs only once the request's type is known to be its own (below): matching it again in
+  // body-parser would be the same answer, bought again.
+  const readJson = bodyParser.json({ limit, strict: false, type: alreadyMatched, inflate: false, verify: utf8Only });
+  const readText = bodyParser.text({ limit, type: alreadyMatched, inflate: false, defaultCharset: 'utf-8', verify: utf8Only });
 
   return async (req, res) => {
     if (!hasBody(req)) return { body: undefined, headers: req.headers };

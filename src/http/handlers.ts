@@ -70,7 +70,9 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
       res.setHeader('Location', `${basePath}/chats/${room.id}`);
-      json<Schemas['Room']>(c, res, 201, { ...(await rooms.toResource(room, [])), owner_token: tokens.issueOwner(room) });
+      const created: Schemas['Room'] = await rooms.toResource(room, []);
+      created.owner_token = tokens.issueOwner(room);
+      json<Schemas['Room']>(c, res, 201, created);
     },
 
     getRoom(c, _req, res) {

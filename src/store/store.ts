@@ -40,14 +40,15 @@ export interface RoomStore {
   readonly kind: 'memory' | 'mongo';
   /** Inserts `room` as id 1 if the store has never issued an id; a no-op otherwise. */
   seed(room: NewRoom): Promise<void>;
-  create(room: NewRoom): Promise<StoredRoom>;
-  // Reads may answer at once (the embedded store does): see maybe-async.ts.
+  // Reads and writes may answer at once (the embedded store does): see maybe-async.ts. Callers await
+  // them, and a failure may then be thrown at once too.
+  create(room: NewRoom): MaybeAsync<StoredRoom>;
   get(id: number): MaybeAsync<StoredRoom | null>;
   getByTitleKey(titleKey: string): MaybeAsync<StoredRoom | null>;
   /** Rooms that are not hidden, with id > afterId, in ascending id order. */
   listVisible(afterId: number, limit: number): MaybeAsync<StoredRoom[]>;
-  update(id: number, changes: RoomChanges): Promise<StoredRoom | null>;
-  delete(id: number): Promise<boolean>;
+  update(id: number, changes: RoomChanges): MaybeAsync<StoredRoom | null>;
+  delete(id: number): MaybeAsync<boolean>;
   /**
    * Gives every room the title key `keyOf` makes of its title, where it differs from the stored one (the
    * folding of names changed since it was stored), oldest room first. Returns the titles that could not
@@ -67,14 +68,15 @@ export type NewMessage = Omit<ChatMessage, 'seq'>;
  * from the newest back. Adapters: memory (bounded per room) and MongoDB.
  */
 export interface MessageStore {
-  append(message: NewMessage): Promise<ChatMessage>;
+  // Each may answer at once, as RoomStore's methods may.
+  append(message: NewMessage): MaybeAsync<ChatMessage>;
   /** Up to `limit` messages with seq < `beforeSeq` (all when undefined), newest first. */
-  listBefore(roomId: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]>;
+  listBefore(roomId: number, beforeSeq: number | undefined, limit: number): MaybeAsync<ChatMessage[]>;
   /**
    * For a number handed out whose message is not delivered: the message when it is stored; otherwise the
    * number is marked as never to be stored (null), so that a slow insert still on its way with it fails
    * and takes the next number instead of landing behind what was already delivered.
    */
-  claimGap(roomId: number, seq: number): Promise<ChatMessage | null>;
-  deleteRoom(roomId: number): Promise<void>;
+  claimGap(roomId: number, seq: number): MaybeAsync<ChatMessage | null>;
+  deleteRoom(roomId: number): MaybeAsync<void>;
 }
