@@ -44,11 +44,12 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
   const jsonTextTypes = [...textTypes];
   // Each reader runs only once the request's type is known to be its own (below): matching it again in
   // body-parser would be the same answer, bought again.
-  const readJson = bodyParser.json({ limit, strict: false, type: alreadyMatched, inflate: false, verify: utf8Only });
-  const readText = bodyParser.text({ limit, type: alreadyMatched, inflate: false, defaultCharset: 'utf-8', verify: utf8Only });
+  const readJson = bodyParser.json({ limit, strict: false, type: alreadyMatched, inflate: false, verify: verifyBytes });
+  const readText = bodyParser.text({ limit, type: alreadyMatched, inflate: false, defaultCharset: 'utf-8', verify: verifyBytes });
 
   return async (req, res) => {
-    if (!hasBody(req)) return { body: undefined, headers: req.headers };
+    const noBody = { body: undefined, headers: req.headers };
+    if (!hasBody(req)) return noBody;
     if (typeIs(req, JSON_TYPES)) {
       try {
         await runMiddleware(readJson, req, res);
@@ -57,22 +58,33 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
         // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
         // ChitChat authorized before it read the body.
         const failure = err as { type?: string; body?: string };
+        if (failure.type === EMPTY) return noBody;
         if (failure.type !== 'entity.parse.failed') throw err;
         return { body: failure.body ?? '', headers: req.headers };
       }
     }
     if (!jsonTextTypes.length || !typeIs(req, jsonTextTypes)) throw new ApiError(604, 'Content-Type');
-    await runMiddleware(readText, req, res);
+    try {
+      await runMiddleware(readText, req, res);
+    } catch (err) {
+      if ((err as { type?: string }).type === EMPTY) return noBody;
+      throw err;
+    }
     const text = String((req as { body?: unknown }).body ?? '');
     return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
   };
 }
 
+/** What verifyBytes throws for a body of no bytes, which is read as none. */
+const EMPTY = 'entity.empty';
+
 /**
  * Bodies are UTF-8: one that is not is refused (103), not read with U+FFFD in place of what it could not
- * decode, which would store a different text than the client sent.
+ * decode, which would store a different text than the client sent. A body of no bytes is no body, sent
+ * chunked as with Content-Length: 0 (body-parser would read an empty JSON body as {}, a form as no fields).
  */
-function utf8Only(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
+function verifyBytes(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
+  if (!body.length) throw Object.assign(new Error('the body is empty'), { type: EMPTY, status: 400, expose: true });
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: 'entity.verify.failed', status: 400, expose: true });
 }
 

@@ -13,7 +13,7 @@ export class MemoryMessageStore implements MessageStore {
     let seq = ++room.lastSeq;
     while (room.gaps.delete(seq)) seq = ++room.lastSeq;
     // Not `{ ...message, seq }`: see MemoryRoomStore.create.
-    const stored: ChatMessage = { seq, room_id: message.room_id, name: message.name, color: message.color, msg: message.msg, time: message.time };
+    const stored: ChatMessage = { room_id: message.room_id, name: message.name, color: message.color, msg: message.msg, time: message.time, seq };
     room.messages.push(stored);
     if (room.messages.length > this.perRoom) room.messages.splice(0, room.messages.length - this.perRoom);
     return { ...stored };

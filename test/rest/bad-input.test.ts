@@ -117,6 +117,40 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it.each([
+    ['application/json; charset=iso-8859-1', 'a JSON type with a charset that is not UTF'],
+    ['application/json; charset=utf-bogus', 'a JSON type with a charset nobody knows'],
+    ['text/plain; charset=bogus', 'a JSON text type with a charset nobody knows'],
+  ])('%s (%s): 415 code 604 on Content-Type', async (type) => {
+    const before = await snapshot();
+    const response = await rawRequest('POST', '/chats', { 'content-type': type }, JSON.stringify({ title: 'Charset room', visibility: 'public' }));
+    await assertMatchesContract('POST', `${server.url}/chats`, response);
+    expect(response.status).toBe(415);
+    expect(await errorOf(response)).toEqual({ code: 604, error: 'Request error: Unsupported media type', field: 'Content-Type' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a UTF-8 byte order mark before the JSON is not part of it', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ title: 'Marked room', visibility: 'public' }))]);
+    const response = await rawRequest('POST', '/chats', { 'content-type': 'application/json' }, body);
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ title: 'Marked room' });
+  });
+
+  it.each([['application/json'], ['text/plain'], ['application/x-www-form-urlencoded']])(
+    'an empty %s body is no body however it is framed: 400 code 103, chunked as with Content-Length: 0',
+    async (type) => {
+      const before = await snapshot();
+      const framings: Record<string, string>[] = [{ 'content-length': '0' }, { 'transfer-encoding': 'chunked' }];
+      for (const framing of framings) {
+        const response = await rawRequest('POST', '/chats', { 'content-type': type, ...framing }, '');
+        expect(response.status, JSON.stringify(framing)).toBe(400);
+        expect((await errorOf(response)).code, JSON.stringify(framing)).toBe(103);
+      }
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
   it('a body over the limit: 413 code 603, also when sent chunked', async () => {
     const before = await snapshot();
     const big = JSON.stringify({ title: 'Big room', visibility: 'public', description: 'x'.repeat(5000) });
