@@ -193,8 +193,11 @@ export class RedisPresence implements Presence {
     return live.flatMap((connectionId) => {
       const entry = entries[connectionId];
       if (!entry) return [];
+      // The user is this read's own: completed in place, not copied with a property after a spread, which
+      // costs about a microsecond on Node 20's V8 (see MemoryRoomStore.create).
       const user = userOf(entry);
-      return [{ ...user, last_activity: activity[connectionId] ?? user.last_activity }];
+      user.last_activity = activity[connectionId] ?? user.last_activity;
+      return [user];
     });
   }
 
