@@ -44,7 +44,7 @@ export function loggableUrl(url: string): string {
   return `${path}?${parts.join('&')}`;
 }
 
-/** body-parser failures, by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
+/** Body reading failures (raw-body's and body.ts's), by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
 const BODY_ERRORS: Record<string, ApiError> = {
   'entity.too.large': new ApiError(603),
   'charset.unsupported': new ApiError(604, 'Content-Type'),
@@ -125,7 +125,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   function withBody(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string): Promise<unknown> | unknown {
     // GET, HEAD and DELETE have no body in the document: a stray one is left unread (Node discards it), not refused.
     if (BODYLESS.has(req.method ?? 'GET')) return route(req, res, url, path, query, undefined, req.headers);
-    return readBody(req, res).then(({ body, headers }) => route(req, res, url, path, query, body, headers));
+    return readBody(req).then(({ body, headers }) => route(req, res, url, path, query, body, headers));
   }
 
   function route(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<unknown> | unknown {

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { parse as parseForm } from 'node:querystring';
-import bodyParser from 'body-parser';
+import contentType from 'content-type';
+import iconv from 'iconv-lite';
+import getRawBody from 'raw-body';
 import typeIs from 'type-is';
 import { ApiError } from '../errors.js';
 
@@ -16,7 +18,7 @@ export interface ReadBody {
   headers: IncomingHttpHeaders;
 }
 
-/** Runs a connect-style middleware (body-parser, serve-static) as a promise. */
+/** Runs a connect-style middleware (serve-static) as a promise. */
 export function runMiddleware(
   middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
   req: IncomingMessage,
@@ -25,67 +27,101 @@ export function runMiddleware(
   return new Promise((resolve, reject) => middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 }
 
-const alreadyMatched = () => true;
-
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Read already, by a host app's own body parser ahead of the mount (express.json()): what it parsed is the body. */
+const readByHost = (req: IncomingMessage) => req.readableEnded || (req.complete && !req.readable);
+
+/** A failure of reading, with the `type` and `status` raw-body gives its own (app.ts maps them to codes). */
+const bodyError = (status: number, type: string, message: string) => Object.assign(new Error(message), { status, type, expose: true });
+
 /**
- * The body readers of one server, bounded by `limit` bytes; their failures are thrown as body-parser makes them.
+ * The body readers of one server, bounded by `limit` bytes, on raw-body as body-parser reads (what it did
+ * here before, at several microseconds a request more): the same refusals, of the same types.
  * `textTypes` (the contract's x-json-text-media-types) are read as JSON text too: jQuery's
  * `$.post(url, JSON.stringify(...))` (ChitChat's own browser client) sends a JSON string as
  * application/x-www-form-urlencoded, and a bare `fetch` with a string body as text/plain. A form body that
  * is not JSON is read as form fields.
  */
-export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<ReadBody> {
+export function bodyReader(limit: number, textTypes: readonly string[]): (req: IncomingMessage) => Promise<ReadBody> {
   // type-is takes an empty list as any type: an empty one must read nothing as JSON text.
   const jsonTextTypes = [...textTypes];
-  // Each reader runs only once the request's type is known to be its own (below): matching it again in
-  // body-parser would be the same answer, bought again.
-  const readJson = bodyParser.json({ limit, strict: false, type: alreadyMatched, inflate: false, verify: verifyBytes });
-  const readText = bodyParser.text({ limit, type: alreadyMatched, inflate: false, defaultCharset: 'utf-8', verify: verifyBytes });
 
-  return async (req, res) => {
-    const noBody = { body: undefined, headers: req.headers };
-    if (!hasBody(req)) return noBody;
-    if (typeIs(req, JSON_TYPES)) {
-      try {
-        await runMiddleware(readJson, req, res);
-        return { body: (req as { body?: unknown }).body, headers: req.headers };
-      } catch (err) {
-        // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
-        // ChitChat authorized before it read the body.
-        const failure = err as { type?: string; body?: string };
-        if (failure.type === EMPTY) return noBody;
-        if (failure.type !== 'entity.parse.failed') throw err;
-        return { body: failure.body ?? '', headers: req.headers };
-      }
+  return async (req) => {
+    if (!hasBody(req)) return { body: undefined, headers: req.headers };
+    const json = Boolean(typeIs(req, JSON_TYPES));
+    if (!json && (!jsonTextTypes.length || !typeIs(req, jsonTextTypes))) throw new ApiError(604, 'Content-Type');
+    if (readByHost(req)) {
+      const parsed = (req as { body?: unknown }).body;
+      return json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? ''));
     }
-    if (!jsonTextTypes.length || !typeIs(req, jsonTextTypes)) throw new ApiError(604, 'Content-Type');
+    const text = await readText(req, limit, json);
+    if (text === undefined) return { body: undefined, headers: req.headers };
+    if (!json) return jsonText(req, text);
     try {
-      await runMiddleware(readText, req, res);
-    } catch (err) {
-      if ((err as { type?: string }).type === EMPTY) return noBody;
-      throw err;
+      return { body: JSON.parse(text) as unknown, headers: req.headers };
+    } catch {
+      // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
+      // ChitChat authorized before it read the body.
+      return { body: text, headers: req.headers };
     }
-    const text = String((req as { body?: unknown }).body ?? '');
-    return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
   };
 }
 
-/** What verifyBytes throws for a body of no bytes, which is read as none. */
-const EMPTY = 'entity.empty';
+/** A body of one of the JSON text types: JSON, or form fields when a form is not JSON; validated as JSON. */
+function jsonText(req: IncomingMessage, text: string): ReadBody {
+  return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
+}
 
 /**
+ * The body as text, in the charset its Content-Type names (UTF-8 when it names none; JSON's must be a
+ * UTF), or undefined when it has no bytes: an empty body is no body, sent chunked as with Content-Length: 0.
  * Bodies are UTF-8: one that is not is refused (103), not read with U+FFFD in place of what it could not
- * decode, which would store a different text than the client sent. A body of no bytes is no body, sent
- * chunked as with Content-Length: 0 (body-parser would read an empty JSON body as {}, a form as no fields).
+ * decode, which would store a different text than the client sent.
  */
-function verifyBytes(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
-  if (!body.length) throw Object.assign(new Error('the body is empty'), { type: EMPTY, status: 400, expose: true });
-  if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: 'entity.verify.failed', status: 400, expose: true });
+async function readText(req: IncomingMessage, limit: number, json: boolean): Promise<string | undefined> {
+  const charset = charsetOf(req) || 'utf-8';
+  if ((json && !charset.startsWith('utf-')) || !iconv.encodingExists(charset)) {
+    throw bodyError(415, 'charset.unsupported', `unsupported charset "${charset.toUpperCase()}"`);
+  }
+  if ((req.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity') {
+    throw bodyError(415, 'encoding.unsupported', 'content encoding unsupported');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await getRawBody(req, { length: req.headers['content-length'], limit });
+  } catch (err) {
+    // Answered once the client has sent the rest (413 while it still sends would reach it as a reset).
+    await drained(req);
+    throw err;
+  }
+  if (!bytes.length) return undefined;
+  if (!isUtf8(bytes)) throw bodyError(400, 'entity.verify.failed', 'the body is not UTF-8');
+  if (charset !== 'utf-8') return iconv.decode(bytes, charset);
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte order mark is not text
+}
+
+/** The charset parameter of the Content-Type, in lower case; '' when there is none or the header does not parse. */
+function charsetOf(req: IncomingMessage): string {
+  try {
+    return (contentType.parse(req.headers['content-type'] ?? '').parameters.charset ?? '').toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** Resolves once the request's remaining bytes are read and dropped, or it is gone. */
+function drained(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('end', resolve);
+    req.once('close', resolve);
+    req.resume();
+  });
 }
 
 function jsonOrForm(text: string, form: boolean): unknown {

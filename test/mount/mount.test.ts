@@ -198,6 +198,28 @@ describe('the service mounted at /chat in an express app (createChitChatExpress)
     expect((await fetch(`${origin}/chat/health`)).status).toBe(200);
   });
 
+  it("takes a body the host's own JSON parser read before the mount as the host read it", async () => {
+    const chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
+    const app = express();
+    app.use(express.json());
+    app.use('/chat', chat.middleware);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      await chat.ready;
+      const { port } = server.address() as { port: number };
+      const created = await post(`http://127.0.0.1:${port}/chat/chats`, { title: 'Parsed by the host', visibility: 'public' });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ title: 'Parsed by the host' });
+      const invalid = await post(`http://127.0.0.1:${port}/chat/chats`, { title: 'x', visibility: 'public' });
+      expect(invalid.status).toBe(400);
+      expect(await invalid.json()).toMatchObject({ error: { code: 105, field: 'title' } });
+    } finally {
+      await chat.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('refuses to serve when mounted elsewhere than config.basePath, saying why', async () => {
     const chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
     const app = express();

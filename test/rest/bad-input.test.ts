@@ -130,6 +130,16 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it.each([
+    ['application/json; charset=utf-16le', 'utf16le'],
+    ['text/plain; charset=iso-8859-1', 'latin1'],
+  ] as const)('a body in the charset its %s names is decoded in it', async (type, encoding) => {
+    const title = `Decoded from ${encoding}`;
+    const response = await rawRequest('POST', '/chats', { 'content-type': type }, Buffer.from(JSON.stringify({ title, visibility: 'public' }), encoding));
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ title });
+  });
+
   it('a UTF-8 byte order mark before the JSON is not part of it', async () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ title: 'Marked room', visibility: 'public' }))]);
     const response = await rawRequest('POST', '/chats', { 'content-type': 'application/json' }, body);
