@@ -78,18 +78,22 @@ function jsonText(req: IncomingMessage, text: string): ReadBody {
 
 /**
  * The body as text, in the charset its Content-Type names (UTF-8 when it names none; JSON's must be a
- * UTF), or undefined when it has no bytes: an empty body is no body, sent chunked as with Content-Length: 0.
- * Bodies are UTF-8: one that is not is refused (103), not read with U+FFFD in place of what it could not
- * decode, which would store a different text than the client sent.
+ * UTF), or undefined when there is no text: a body of no bytes, or of only a byte order mark, is no body,
+ * sent chunked as with Content-Length: 0. Bodies are UTF-8: one that is not is refused (103), not read with
+ * U+FFFD in place of what it could not decode, which would store a different text than the client sent.
  */
 async function readText(req: IncomingMessage, limit: number, json: boolean): Promise<string | undefined> {
   const charset = charsetOf(req) || 'utf-8';
   if ((json && !charset.startsWith('utf-')) || !iconv.encodingExists(charset)) {
     throw bodyError(415, 'charset.unsupported', `unsupported charset "${charset.toUpperCase()}"`);
   }
-  if ((req.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity') {
+  // An empty header is no coding, as a missing one.
+  if ((req.headers['content-encoding'] || 'identity').toLowerCase() !== 'identity') {
     throw bodyError(415, 'encoding.unsupported', 'content encoding unsupported');
   }
+  // Not read by a host, yet not readable: the client went while the request waited (a rate limit on Redis,
+  // a host's middleware). Nothing is to be answered or logged.
+  if (!req.readable) throw bodyError(400, 'request.aborted', 'request aborted');
   let bytes: Buffer;
   try {
     bytes = await getRawBody(req, { length: req.headers['content-length'], limit });
@@ -98,11 +102,10 @@ async function readText(req: IncomingMessage, limit: number, json: boolean): Pro
     await drained(req);
     throw err;
   }
-  if (!bytes.length) return undefined;
   if (!isUtf8(bytes)) throw bodyError(400, 'entity.verify.failed', 'the body is not UTF-8');
-  if (charset !== 'utf-8') return iconv.decode(bytes, charset);
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte order mark is not text
+  let text = charset === 'utf-8' ? bytes.toString('utf8') : iconv.decode(bytes, charset);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark is not text (iconv drops its own)
+  return text || undefined;
 }
 
 /** The charset parameter of the Content-Type, in lower case; '' when there is none or the header does not parse. */

@@ -140,6 +140,11 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
     expect(await response.json()).toMatchObject({ title });
   });
 
+  it('an empty Content-Encoding is no coding, as a missing one', async () => {
+    const response = await rawRequest('POST', '/chats', { 'content-type': 'application/json', 'content-encoding': '' }, JSON.stringify({ title: 'Uncoded room', visibility: 'public' }));
+    expect(response.status).toBe(201);
+  });
+
   it('a UTF-8 byte order mark before the JSON is not part of it', async () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ title: 'Marked room', visibility: 'public' }))]);
     const response = await rawRequest('POST', '/chats', { 'content-type': 'application/json' }, body);
@@ -148,12 +153,14 @@ describe('bad request bodies get a documented 4xx and change nothing', () => {
   });
 
   it.each([['application/json'], ['text/plain'], ['application/x-www-form-urlencoded']])(
-    'an empty %s body is no body however it is framed: 400 code 103, chunked as with Content-Length: 0',
+    'an empty %s body is no body however it is framed: 400 code 103, chunked as with Content-Length: 0, and a lone byte order mark too',
     async (type) => {
       const before = await snapshot();
-      const framings: Record<string, string>[] = [{ 'content-length': '0' }, { 'transfer-encoding': 'chunked' }];
+      const framings: Record<string, string>[] = [{ 'content-length': '0' }, { 'transfer-encoding': 'chunked' }, { 'content-length': '3' }];
       for (const framing of framings) {
-        const response = await rawRequest('POST', '/chats', { 'content-type': type, ...framing }, '');
+        // The last: a body of only a UTF-8 byte order mark, which is no text either.
+        const body = framing['content-length'] === '3' ? Buffer.from([0xef, 0xbb, 0xbf]) : '';
+        const response = await rawRequest('POST', '/chats', { 'content-type': type, ...framing }, body);
         expect(response.status, JSON.stringify(framing)).toBe(400);
         expect((await errorOf(response)).code, JSON.stringify(framing)).toBe(103);
       }
