@@ -235,6 +235,8 @@ const HTTP_STACKS = {
   // The same server on Node's own defaults, without the flags `npm start` gives it: what they buy.
   serverNodeDefaults: { start: () => fullServer({}, []), prefix: '' },
   fastifyGlue: { start: () => startProcess((port) => ['bench/servers/fastify-glue.mjs', String(port)], '/'), prefix: '' },
+  // The same peer signing the owner token the document's 201 carries, as ours does: createRoom only.
+  fastifyGlueOwnerTokens: { start: () => startProcess((port) => ['bench/servers/fastify-glue.mjs', String(port)], '/', { OWNER_TOKENS: '1' }), prefix: '' },
   expressMount: { start: () => startProcess(() => ['bench/servers/express-mount.mjs'], '/chat/chats/1/ws'), prefix: '/chat' },
   expressValidator: { start: () => startProcess((port) => ['bench/servers/express-validator.mjs', String(port)], '/'), prefix: '' },
   baseline: { start: () => bareHttp(), prefix: '' },
@@ -250,10 +252,11 @@ const createRoomRequest = {
 /** Variants of our server, measured on getRoom (both) and createRoom (the one on Node's defaults). */
 const VARIANTS = ['serverInfoLog', 'serverNodeDefaults'];
 const STACKS = Object.keys(HTTP_STACKS);
-/** The routes the stacks run, alternated; the bare server has no createRoom. */
+/** The routes the stacks run, alternated; the bare server has no createRoom, and only createRoom signs an owner token. */
+const READS = STACKS.filter((kind) => kind !== 'fastifyGlueOwnerTokens');
 const HTTP_ROUTES = [
-  { name: 'getRoom', path: '/chats/1', stacks: STACKS },
-  { name: 'listRooms', path: '/chats', stacks: STACKS.filter((kind) => !VARIANTS.includes(kind)) },
+  { name: 'getRoom', path: '/chats/1', stacks: READS },
+  { name: 'listRooms', path: '/chats', stacks: READS.filter((kind) => !VARIANTS.includes(kind)) },
   { name: 'createRoom', path: '/chats', stacks: STACKS.filter((kind) => kind !== 'baseline' && kind !== 'serverInfoLog'), opts: createRoomRequest },
 ];
 
@@ -287,6 +290,7 @@ async function httpBench() {
         ...x,
         ratio: ratio(x.server, x.baseline),
         vsFastifyGlue: ratio(x.server, x.fastifyGlue),
+        vsFastifyGlueOwnerTokens: ratio(x.server, x.fastifyGlueOwnerTokens),
         infoLogVsWarn: ratio(x.serverInfoLog, x.server),
         shippedVsNodeDefaults: ratio(x.server, x.serverNodeDefaults),
         mountVsStandalone: ratio(x.expressMount, x.server),
@@ -550,6 +554,7 @@ function render(r) {
         const bare = x.baseline ? `${x.baseline.requestsPerSecond} (${x.baseline.cpuMicrosPerRequest})` : '';
         return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.cpuMicrosPerRequest} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${bare} | ${x.ratio ?? ''} | ${x.fastifyGlue.requestsPerSecond} (${x.fastifyGlue.cpuMicrosPerRequest}) | ${x.vsFastifyGlue} |`;
       }),
+      `| createRoom, the peer signing owner tokens too | | | | | | | ${http.createRoom.fastifyGlueOwnerTokens.requestsPerSecond} (${http.createRoom.fastifyGlueOwnerTokens.cpuMicrosPerRequest}) | ${http.createRoom.vsFastifyGlueOwnerTokens} |`,
       `| getRoom, request log on (LOG_LEVEL=info) | ${http.getRoom.serverInfoLog.requestsPerSecond} | ${http.getRoom.serverInfoLog.cpuMicrosPerRequest} | ${http.getRoom.serverInfoLog.p50Ms} / ${http.getRoom.serverInfoLog.p99Ms} | ${http.getRoom.serverInfoLog.errors} / ${http.getRoom.serverInfoLog.non2xx} | | ${http.getRoom.infoLogVsWarn} of warn | | |`,
       ...['getRoom', 'createRoom'].map((k) => {
         const x = http[k].serverNodeDefaults;

@@ -54,6 +54,7 @@ describe('RoomTokens', () => {
     const ownerKey = `${SECRET}owner:${room.id}:${room.createdAt}`;
     const issued = tokens.issueOwner(room);
     expect(jwt.verify(issued, ownerKey, { algorithms: ['HS256'] })).toMatchObject({ room_id: 7, owner: true });
+    expect(jwt.decode(issued, { complete: true })?.header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(tokens.isOwner(room, issued)).toBe(true);
     expect(tokens.isOwner(room, jwt.sign({ room_id: 7, owner: true }, ownerKey, { algorithm: 'HS256' }))).toBe(true);
     const refused = [

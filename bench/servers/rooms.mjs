@@ -1,6 +1,9 @@
 // The rooms the bare server and the peer stacks answer with: in memory, shaped as the API returns them,
 // with the default room. No passwords, presence or history: what the peers cost is their framework and
-// validation, not rules they do not have.
+// validation, not rules they do not have. One rule is here for the peer that asks for it: the owner token
+// createRoom's 201 carries, signed as our server signs it (src/auth/tokens.ts), to show what it costs.
+import { createHmac } from 'node:crypto';
+
 const rooms = new Map();
 const byTitle = new Map();
 let lastId = 0;
@@ -14,6 +17,13 @@ export function createRoom({ title, description = '', visibility }) {
   rooms.set(room.id, room);
   byTitle.set(key, room);
   return room;
+}
+
+const OWNER_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+/** The room's owner token: an HS256 JWT keyed by the secret, the room's id and its creation time. */
+export function ownerToken(room, secret) {
+  const signed = `${OWNER_HEADER}.${Buffer.from(JSON.stringify({ room_id: room.id, owner: true, iat: Math.floor(Date.now() / 1000) })).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', Buffer.from(`${secret}owner:${room.id}:${room.createdAt}`)).update(signed).digest('base64url')}`;
 }
 
 /** A room by id or by title, in any case, as getRoom finds it. */

@@ -1,11 +1,12 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import jws from 'jws';
 import { ApiError } from '../errors.js';
 import type { StoredRoom } from '../store/store.js';
 
 const ALGORITHM = 'HS256';
-const OWNER_HEADER = { alg: ALGORITHM, typ: 'JWT' } as const;
+/** The JWS header of every owner token, as the first part of its compact form (RFC 7515, 7.1). */
+const OWNER_HEADER = Buffer.from(JSON.stringify({ alg: ALGORITHM, typ: 'JWT' })).toString('base64url');
 
 /** RFC 6750's credentials: the scheme `Bearer` in any case, then one b64token and nothing after it. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -62,7 +63,7 @@ export class RoomTokens {
    * An owner token's key: unlike a room token's, it holds no password hash (a new password leaves the
    * owner in charge), and the creation time ties it to this room, not to a later one with its title.
    * A password hash never starts with "owner:", so no room token's key is ever an owner token's.
-   * Bytes, not a KeyObject: an owner token is signed or checked with jws, which takes them as they are.
+   * Bytes, not a KeyObject: an owner token is checked with jws, which takes them as they are.
    */
   private ownerKeyFor(room: StoredRoom): Buffer {
     return Buffer.from(`${this.secretKey}owner:${room.id}:${room.createdAt}`, 'utf8');
@@ -70,12 +71,14 @@ export class RoomTokens {
 
   /**
    * The credential of the room's creator: no name and no expiry; it ends with the room. An HS256 JWT like
-   * a room token, signed with jws, the signing layer under jsonwebtoken: an owner token has no expiry or
-   * other claim for jsonwebtoken to check, and every createRoom signs one, where jsonwebtoken's checks
-   * of its options and a KeyObject per room cost more than the signature (measured under load).
+   * a room token. Every createRoom signs one, so it is signed here, with one HMAC of the compact form's
+   * two parts: jws, which checks it (isOwner), took about 7 µs more a request under load for the same
+   * signature (util.format, regular expressions, copies), and jsonwebtoken more again (option checks).
    */
   issueOwner(room: StoredRoom): string {
-    return jws.sign({ header: OWNER_HEADER, payload: { room_id: room.id, owner: true, iat: this.nowSeconds() }, secret: this.ownerKeyFor(room) });
+    const payload = Buffer.from(JSON.stringify({ room_id: room.id, owner: true, iat: this.nowSeconds() })).toString('base64url');
+    const signed = `${OWNER_HEADER}.${payload}`;
+    return `${signed}.${createHmac('sha256', this.ownerKeyFor(room)).update(signed).digest('base64url')}`;
   }
 
   /** Whether `token` is this room's owner token: signed with its owner key, and saying so. */

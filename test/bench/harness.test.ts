@@ -48,6 +48,8 @@ interface Results {
       baseline?: HttpSummary;
       serverInfoLog?: HttpSummary;
       serverNodeDefaults?: HttpSummary;
+      fastifyGlueOwnerTokens?: HttpSummary;
+      vsFastifyGlueOwnerTokens: number | null;
       infoLogVsWarn: number | null;
       shippedVsNodeDefaults: number | null;
       ratio: number | null;
@@ -120,14 +122,14 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
   it('counts HTTP requests on every stack (ours standalone and mounted in express, the fastify and express peers, bare), with no errors and no non-2xx', () => {
     for (const name of ['getRoom', 'listRooms', 'createRoom'] as const) {
       const x = results.http[name];
-      const stacks = [x.server, x.fastifyGlue, x.expressMount, x.expressValidator, ...(name === 'createRoom' ? [] : [x.baseline!]), ...(name === 'getRoom' ? [x.serverInfoLog!] : []), ...(name === 'listRooms' ? [] : [x.serverNodeDefaults!])];
+      const stacks = [x.server, x.fastifyGlue, x.expressMount, x.expressValidator, ...(name === 'createRoom' ? [] : [x.baseline!]), ...(name === 'getRoom' ? [x.serverInfoLog!] : []), ...(name === 'listRooms' ? [] : [x.serverNodeDefaults!]), ...(name === 'createRoom' ? [x.fastifyGlueOwnerTokens!] : [])];
       for (const side of stacks) {
         expect(side.requests, name).toBeGreaterThan(0);
         measured(side.cpuMicrosPerRequest);
         expect(side.errors, name).toBe(0);
         expect(side.non2xx, name).toBe(0);
       }
-      for (const ratio of [x.vsFastifyGlue, x.mountVsStandalone, x.mountVsExpressValidator, ...(name === 'createRoom' ? [] : [x.ratio]), ...(name === 'getRoom' ? [x.infoLogVsWarn] : []), ...(name === 'listRooms' ? [] : [x.shippedVsNodeDefaults])]) measured(ratio);
+      for (const ratio of [x.vsFastifyGlue, x.mountVsStandalone, x.mountVsExpressValidator, ...(name === 'createRoom' ? [] : [x.ratio]), ...(name === 'getRoom' ? [x.infoLogVsWarn] : []), ...(name === 'listRooms' ? [] : [x.shippedVsNodeDefaults]), ...(name === 'createRoom' ? [x.vsFastifyGlueOwnerTokens] : [])]) measured(ratio);
     }
     expect(results.http.issueToken.server.requests).toBeGreaterThan(0);
     for (const rss of Object.values(results.http.idleRssMb)) measured(rss);
