@@ -56,7 +56,8 @@ function request() {
     req = new Readable({ read() {} });
     req.push(body);
     req.push(null);
-    req.headers = { ...baseHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    // Written out, not spread: on Node 20 a property after a spread costs about a microsecond (README).
+    req.headers = { host: baseHeaders.host, accept: baseHeaders.accept, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
   }
   req.method = method;
   req.url = path;
