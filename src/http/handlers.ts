@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Context, Handler } from 'openapi-backend';
 import type { components, operations } from '../../generated/openapi.js';
 import type { Passwords } from '../auth/passwords.js';
@@ -43,8 +43,8 @@ export interface HandlerDeps {
 type OperationHandler = (c: Context, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /** A response body of the schema the operation declares for `status`, serialized from that schema. */
-const json = <T>(c: Context, res: ServerResponse, status: number, body: T) =>
-  send(res, status, JSON_TYPE, (c.api as OpenAPI31Backend).serializerFor(c.operation, status)(body));
+const json = <T>(c: Context, res: ServerResponse, status: number, body: T, headers?: OutgoingHttpHeaders) =>
+  send(res, status, JSON_TYPE, (c.api as OpenAPI31Backend).serializerFor(c.operation, status)(body), headers);
 const YAML = 'application/yaml; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 
@@ -69,10 +69,9 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
 
     async createRoom(c, _req, res) {
       const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
-      res.setHeader('Location', `${basePath}/chats/${room.id}`);
       const created: Schemas['Room'] = await rooms.toResource(room, []);
       created.owner_token = tokens.issueOwner(room);
-      json<Schemas['Room']>(c, res, 201, created);
+      json<Schemas['Room']>(c, res, 201, created, { Location: `${basePath}/chats/${room.id}` });
     },
 
     getRoom(c, _req, res) {
