@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import jws from 'jws';
 import { describe, expect, it } from 'vitest';
 import { RoomTokens } from '../src/auth/tokens.js';
 import { ApiError } from '../src/errors.js';
@@ -55,6 +56,10 @@ describe('RoomTokens', () => {
     const issued = tokens.issueOwner(room);
     expect(jwt.verify(issued, ownerKey, { algorithms: ['HS256'] })).toMatchObject({ room_id: 7, owner: true });
     expect(jwt.decode(issued, { complete: true })?.header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    // Byte for byte what jws signed before the signing moved into RoomTokens: tokens already handed out stay the same.
+    const at = 1_764_410_000;
+    const before = jws.sign({ header: { alg: 'HS256', typ: 'JWT' }, payload: { room_id: 7, owner: true, iat: at }, secret: Buffer.from(ownerKey) });
+    expect(new RoomTokens(SECRET, 3600, () => at * 1000).issueOwner(room)).toBe(before);
     expect(tokens.isOwner(room, issued)).toBe(true);
     expect(tokens.isOwner(room, jwt.sign({ room_id: 7, owner: true }, ownerKey, { algorithm: 'HS256' }))).toBe(true);
     const refused = [

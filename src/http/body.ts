@@ -8,7 +8,7 @@ import typeIs from 'type-is';
 import { ApiError } from '../errors.js';
 
 /** The request bodies openapi.yaml declares are JSON; +json types are JSON too. */
-const JSON_TYPES = ['application/json', 'application/*+json'];
+export const JSON_TYPES = ['application/json', 'application/*+json'];
 /**
  * Content-Type values nearly every client sends, JSON in UTF-8, taken as they are: type-is and content-type
  * would come to the same (a test holds them to it) at about 2 µs a request under load.

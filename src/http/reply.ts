@@ -11,9 +11,10 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
  * before it sends each of them through setHeader again (about 2 µs of a createRoom under load).
  */
 export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers?: OutgoingHttpHeaders): void {
-  const head: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
-  // Copied in rather than spread ahead: on Node 20 a property after a spread costs about a microsecond.
-  if (headers) Object.assign(head, headers);
+  let head: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
+  // The body's own type and length win over the caller's. Assigned, not spread: on Node 20 a property
+  // written after a spread costs about a microsecond.
+  if (headers) head = Object.assign({}, headers, head);
   res.writeHead(status, head);
   res.end(body);
 }

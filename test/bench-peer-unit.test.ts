@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RoomTokens } from '../../src/auth/tokens.js';
-import type { StoredRoom } from '../../src/store/store.js';
+import { RoomTokens } from '../src/auth/tokens.js';
+import type { StoredRoom } from '../src/store/store.js';
 
 /** What the benchmark's token-signing peer answers must be an owner token our server takes, or its row compares unlike work. */
 describe('the benchmark peer\'s owner tokens', () => {
   it('are owner tokens of the room, as this server signs them', async () => {
     // @ts-expect-error: a benchmark module, plain JavaScript without types
-    const { createRoom, ownerToken } = (await import('../../bench/servers/rooms.mjs')) as {
+    const { createRoom, ownerToken } = (await import('../bench/servers/rooms.mjs')) as {
       createRoom: (input: { title: string; visibility: string }) => { id: number; createdAt: string };
       ownerToken: (room: { id: number; createdAt: string }, secret: string) => string;
     };
