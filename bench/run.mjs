@@ -285,9 +285,13 @@ async function httpBench() {
           runs[kind].push(result);
         }
       }
-      const x = Object.fromEntries(stacks.map((kind) => [kind, runs[kind].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)]]));
+      // Round by round, before the runs are sorted: each round's runs of the stacks were side by side in time.
+      const paired = (a, b) => (runs[a] && runs[b] ? runs[a].map((run, i) => ratio(run, runs[b][i])) : null);
+      const rounds = { ratio: paired('server', 'baseline'), vsFastifyGlue: paired('server', 'fastifyGlue'), vsFastifyGlueOwnerTokens: paired('server', 'fastifyGlueOwnerTokens') };
+      const x = Object.fromEntries(stacks.map((kind) => [kind, [...runs[kind]].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(ROUNDS / 2)]]));
       results[name] = {
         ...x,
+        roundRatios: Object.fromEntries(Object.entries(rounds).filter(([, list]) => list)),
         ratio: ratio(x.server, x.baseline),
         vsFastifyGlue: ratio(x.server, x.fastifyGlue),
         vsFastifyGlueOwnerTokens: ratio(x.server, x.fastifyGlueOwnerTokens),
@@ -539,9 +543,11 @@ function render(r) {
   const { machine: m } = r;
   const yes = (ok) => (ok ? 'yes' : '**no**');
   const ms = (x) => (x == null ? '–' : x.toFixed(1));
+  // A ratio of medians, then the lowest and highest of its rounds taken pair by pair: how far one run can move it.
+  const ranged = (ratio, rounds) => (ratio == null ? '' : rounds?.length > 1 ? `${ratio} (${Math.min(...rounds)}–${Math.max(...rounds)})` : String(ratio));
   const rows = [
     `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit}. ${r.date.slice(0, 10)}.${r.serverFlags?.length ? ` Our server ran with ${r.serverFlags.join(' ')}.` : ''}`,
-    `${r.quick ? 'QUICK run (tiny loads, not a measurement). ' : ''}${r.seconds} s a run, ${r.rounds} round(s), medians; server and baseline alternated run by run after a ${WARMUP_SECONDS} s warm-up, each run started once both were idle${r.quick ? '' : ' and the machine quiet'}.`,
+    `${r.quick ? 'QUICK run (tiny loads, not a measurement). ' : ''}${r.seconds} s a run, ${r.rounds} round(s), medians (a ratio's lowest and highest round in brackets, each round's runs compared pair by pair); server and baseline alternated run by run after a ${WARMUP_SECONDS} s warm-up, each run started once both were idle${r.quick ? '' : ' and the machine quiet'}.`,
   ];
   const { http, fanout, sweep, connections, targets } = r;
   if (http) {
@@ -552,9 +558,9 @@ function render(r) {
       ...['getRoom', 'listRooms', 'createRoom'].map((k) => {
         const x = http[k];
         const bare = x.baseline ? `${x.baseline.requestsPerSecond} (${x.baseline.cpuMicrosPerRequest})` : '';
-        return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.cpuMicrosPerRequest} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${bare} | ${x.ratio ?? ''} | ${x.fastifyGlue.requestsPerSecond} (${x.fastifyGlue.cpuMicrosPerRequest}) | ${x.vsFastifyGlue} |`;
+        return `| ${k} | ${x.server.requestsPerSecond} | ${x.server.cpuMicrosPerRequest} | ${x.server.p50Ms} / ${x.server.p99Ms} | ${x.server.errors} / ${x.server.non2xx} | ${bare} | ${ranged(x.ratio, x.roundRatios.ratio)} | ${x.fastifyGlue.requestsPerSecond} (${x.fastifyGlue.cpuMicrosPerRequest}) | ${ranged(x.vsFastifyGlue, x.roundRatios.vsFastifyGlue)} |`;
       }),
-      `| createRoom, the peer signing owner tokens too | | | | | | | ${http.createRoom.fastifyGlueOwnerTokens.requestsPerSecond} (${http.createRoom.fastifyGlueOwnerTokens.cpuMicrosPerRequest}) | ${http.createRoom.vsFastifyGlueOwnerTokens} |`,
+      `| createRoom, the peer signing owner tokens too | | | | | | | ${http.createRoom.fastifyGlueOwnerTokens.requestsPerSecond} (${http.createRoom.fastifyGlueOwnerTokens.cpuMicrosPerRequest}) | ${ranged(http.createRoom.vsFastifyGlueOwnerTokens, http.createRoom.roundRatios.vsFastifyGlueOwnerTokens)} |`,
       `| getRoom, request log on (LOG_LEVEL=info) | ${http.getRoom.serverInfoLog.requestsPerSecond} | ${http.getRoom.serverInfoLog.cpuMicrosPerRequest} | ${http.getRoom.serverInfoLog.p50Ms} / ${http.getRoom.serverInfoLog.p99Ms} | ${http.getRoom.serverInfoLog.errors} / ${http.getRoom.serverInfoLog.non2xx} | | ${http.getRoom.infoLogVsWarn} of warn | | |`,
       ...['getRoom', 'createRoom'].map((k) => {
         const x = http[k].serverNodeDefaults;

@@ -36,6 +36,7 @@ interface SweepSide {
 }
 interface Results {
   quick: boolean;
+  rounds: number;
   serverFlags: string[];
   machine: { cpus: number; node: string; fdLimit: number };
   http: Record<
@@ -56,6 +57,7 @@ interface Results {
       vsFastifyGlue: number;
       mountVsStandalone: number;
       mountVsExpressValidator: number;
+      roundRatios: Partial<Record<'ratio' | 'vsFastifyGlue' | 'vsFastifyGlueOwnerTokens', number[]>>;
     }
   > &
     Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number> };
@@ -134,6 +136,19 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(results.http.issueToken.server.requests).toBeGreaterThan(0);
     for (const rss of Object.values(results.http.idleRssMb)) measured(rss);
     expect(Object.keys(results.http.idleRssMb)).toEqual(['server', 'serverInfoLog', 'serverNodeDefaults']);
+  });
+
+  it('pairs each ratio round by round, for the stacks the route runs', () => {
+    expect(Object.keys(results.http.getRoom.roundRatios).sort()).toEqual(['ratio', 'vsFastifyGlue']);
+    expect(Object.keys(results.http.createRoom.roundRatios).sort()).toEqual(['vsFastifyGlue', 'vsFastifyGlueOwnerTokens']);
+    for (const name of ['getRoom', 'listRooms', 'createRoom'] as const) {
+      const x = results.http[name];
+      for (const [key, rounds] of Object.entries(x.roundRatios)) {
+        expect(rounds, `${name} ${key}`).toHaveLength(results.rounds);
+        // One round: its pair is the medians' pair, so the two ratios are the same figure.
+        expect(rounds, `${name} ${key}`).toEqual([x[key as keyof typeof x.roundRatios]]);
+      }
+    }
   });
 
   it('fans out losslessly at a trivial load, on the server and on the baseline, with every figure measured', () => {
