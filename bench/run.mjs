@@ -24,6 +24,8 @@ const ROUNDS = setting('BENCH_ROUNDS', 3, 1);
 const SWEEP_SECONDS = setting('BENCH_SWEEP_SECONDS', 3, 1);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 10_000, 200);
 const WARMUP_SECONDS = 1;
+/** How long after the first idle RSS the second is taken, still before any load. */
+const IDLE_LATER_MS = 15_000;
 const root = new URL('..', import.meta.url).pathname;
 const DEFAULT_OUT = resolve(root, 'bench/results');
 const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
@@ -264,9 +266,14 @@ async function httpBench() {
   const results = {};
   const running = {};
   for (const [kind, stack] of Object.entries(HTTP_STACKS)) running[kind] = await stack.start();
-  // Idle RSS of our server and its variants, once started and settled, before any load.
+  // Idle RSS of our server and its variants, once started and settled, before any load; and again once
+  // they have been idle a while: V8 gives back what starting left behind only after some seconds without
+  // allocation (its memory reducer), so right after start is the higher of the two.
+  const rssOf = () => Object.fromEntries(['server', ...VARIANTS].map((kind) => [kind, round(usage(running[kind].pid).rssMb, 1)]));
   await waitIdle(Object.values(running).map((x) => x.pid));
-  results.idleRssMb = Object.fromEntries(['server', ...VARIANTS].map((kind) => [kind, round(usage(running[kind].pid).rssMb, 1)]));
+  results.idleRssMb = rssOf();
+  await sleep(QUICK ? 0 : IDLE_LATER_MS);
+  results.idleRssLaterMb = rssOf();
   const full = running.server;
   const idle = () => waitIdle(Object.values(running).map((x) => x.pid));
   const url = (kind, path) => `${running[kind].url}${HTTP_STACKS[kind].prefix}${path}`;
@@ -570,7 +577,8 @@ function render(r) {
       `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
-      `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's default heap, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB.`,
+      `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's default heap, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB. ` +
+        `Still idle ${QUICK ? 0 : IDLE_LATER_MS / 1000} s later: ${http.idleRssLaterMb.server}, ${http.idleRssLaterMb.serverNodeDefaults} and ${http.idleRssLaterMb.serverInfoLog} MB.`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',
