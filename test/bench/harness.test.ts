@@ -63,7 +63,7 @@ interface Results {
     Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number>; idleRssLaterMb: Record<string, number> };
   fanout: { watchers: number; rate: number; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
-  connections: { sockets: number; connectMs: number; broadcastReceivedBy: number; serverRssMbConnected: number; rssKbPerConnection: number };
+  connections: { sockets: number; connectMs: number; broadcastReceivedBy: number; serverRssMbConnected: number; serverRssMbHeld: number; rssKbPerConnection: number };
   scaleout: {
     watchers: number;
     single: Side & { outOfOrder: number };
@@ -184,6 +184,7 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(c.broadcastReceivedBy).toBe(c.sockets);
     measured(c.connectMs);
     expect(c.serverRssMbConnected).toBeGreaterThan(0);
+    expect(c.serverRssMbHeld).toBeGreaterThan(0);
     measured(c.rssKbPerConnection);
   });
 
