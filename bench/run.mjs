@@ -335,9 +335,9 @@ async function httpBench() {
 /**
  * One WebSocket run against `target`: ws-load connects its sockets, the harness waits for the servers to
  * settle, says "go", and charges to deliveries only the server CPU spent from "go" to the results line.
- * The connection phase's CPU (spawn to "go") is reported on its own.
+ * The connection phase's CPU (spawn to settled) is reported on its own. `settleMs`: how long the sockets
+ * are then held, idle, before the server's RSS is taken once more and the run goes.
  */
-/** `settleMs`: how long the sockets are held, idle, before their RSS is taken once more and the run goes. */
 async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0 } = {}) {
   // A service of several processes (instances, Redis) is charged for all of them.
   const pids = target.pids ?? [target.pid];
