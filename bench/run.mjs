@@ -24,8 +24,8 @@ const ROUNDS = setting('BENCH_ROUNDS', 3, 1);
 const SWEEP_SECONDS = setting('BENCH_SWEEP_SECONDS', 3, 1);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 10_000, 200);
 const WARMUP_SECONDS = 1;
-/** How long after the first idle RSS the second is taken, still before any load. */
-const IDLE_LATER_MS = 15_000;
+/** How long the idle server, and then its held sockets, are left before RSS is taken again (not at all in a quick run). */
+const IDLE_LATER_MS = QUICK ? 0 : 15_000;
 const root = new URL('..', import.meta.url).pathname;
 const DEFAULT_OUT = resolve(root, 'bench/results');
 const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
@@ -272,7 +272,7 @@ async function httpBench() {
   const rssOf = () => Object.fromEntries(['server', ...VARIANTS].map((kind) => [kind, round(usage(running[kind].pid).rssMb, 1)]));
   await waitIdle(Object.values(running).map((x) => x.pid));
   results.idleRssMb = rssOf();
-  await sleep(QUICK ? 0 : IDLE_LATER_MS);
+  await sleep(IDLE_LATER_MS);
   results.idleRssLaterMb = rssOf();
   const full = running.server;
   const idle = () => waitIdle(Object.values(running).map((x) => x.pid));
@@ -517,8 +517,8 @@ async function connectionsBench() {
     // starting left (about 10 MB) and what the connecting left (HTTP upgrade requests, about 1 KB a socket)
     // only once the process has allocated little for a while. Counted from right after start to right
     // after connecting, as before, the two errors nearly cancelled (4.3 KB a socket, against 4.2 held).
-    await sleep(QUICK ? 0 : IDLE_LATER_MS);
-    const r = await wsRun(server, sockets, 1, 1, [server.pid], { settleMs: QUICK ? 0 : IDLE_LATER_MS });
+    await sleep(IDLE_LATER_MS);
+    const r = await wsRun(server, sockets, 1, 1, [server.pid], { settleMs: IDLE_LATER_MS });
     const { before, connected, held, after } = r.serverRssMb;
     return {
       requested: CONNECTIONS,
@@ -587,7 +587,7 @@ function render(r) {
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
       `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's default heap, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB. ` +
-        `Still idle ${QUICK ? 0 : IDLE_LATER_MS / 1000} s later: ${http.idleRssLaterMb.server}, ${http.idleRssLaterMb.serverNodeDefaults} and ${http.idleRssLaterMb.serverInfoLog} MB.`,
+        `Still idle ${IDLE_LATER_MS / 1000} s later: ${http.idleRssLaterMb.server}, ${http.idleRssLaterMb.serverNodeDefaults} and ${http.idleRssLaterMb.serverInfoLog} MB.`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
       '|---|---|---|---|---|---|---|---|',
@@ -647,7 +647,7 @@ function render(r) {
     rows.push(
       '',
       `Connections: ${c.sockets} sockets${c.sockets < c.requested ? ` (of ${c.requested} asked; fd limit)` : ''} connected in ${c.connectMs} ms (server CPU ${c.connectCpuSeconds} s); ` +
-        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${QUICK ? 0 : IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle), ${c.serverRssMbAfter} MB after the broadcast; ` +
+        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle), ${c.serverRssMbAfter} MB after the broadcast; ` +
         `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
     );
   }
