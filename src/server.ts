@@ -24,6 +24,18 @@ export interface RunningServer {
 const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606, ERR_HTTP_REQUEST_TIMEOUT: 607 };
 
 /**
+ * WriteTimeout: a socket serving a request is cut once nothing has moved on it either way for that long (a
+ * client that stopped reading its response). Armed at each request rather than at accept, as
+ * `server.timeout` would: a socket upgraded to the chat never serves a request, and so never holds a timer
+ * (with ten thousand sockets open, 120 bytes each). Before its first request a silent socket is cut by the
+ * read timeout (`headersTimeout`), and between requests by Node's `keepAliveTimeout`, which also sets the
+ * socket's timeout to nothing again when the next request arrives.
+ */
+function armWriteTimeout(socket: Socket, ms: number): void {
+  if (ms > 0 && socket.timeout !== ms) socket.setTimeout(ms);
+}
+
+/**
  * The standalone server: the chat service on a node:http server of its own, with ChitChat's timeouts
  * (config.json), listening on config.host:config.port. No framework sits in the request path.
  */
@@ -36,7 +48,12 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
   // slow request is cut within a second of READ_TIMEOUT, not up to 30 s after it.
   // A connection over the per-address cap is answered 429 and closed; what Node parsed on it is not run.
   let refused: (socket: Socket) => boolean = () => false;
-  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => (refused(req.socket) ? void req.socket.destroy() : handler(req, res)));
+  const writeTimeoutMs = config.writeTimeoutSeconds * 1000;
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    if (refused(req.socket)) return void req.socket.destroy();
+    armWriteTimeout(req.socket, writeTimeoutMs);
+    handler(req, res);
+  });
   refused = capConnectionsPerAddress(server, config.maxConnectionsPerAddress, config.trustProxy, errorResponseText(contract, new ApiError(605), { 'Retry-After': '1' }));
   server.on('upgrade', (req, socket, head) => {
     if (refused(socket as Socket)) return void socket.destroy();
@@ -51,7 +68,6 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
   });
   server.requestTimeout = config.readTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
-  server.timeout = config.writeTimeoutSeconds * 1000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const code = err.code ? CLIENT_ERROR_CODES[err.code] : undefined;
     if (!socket.writable) return socket.destroy();

@@ -41,13 +41,48 @@ export interface ChatSessionsDeps {
   clientLimits: Pick<ClientLimits, 'request'>;
 }
 
-/**
- * ws's WebSocket with its Connection beside it: the one set of socket listeners (ChatSessions'
- * `socketListeners`, called by ws with the socket as `this`) finds the connection here, so that a socket
- * holds no closures of its own.
- */
+/** ws's WebSocket with its Connection beside it, once the upgrade is accepted. */
 class ChatSocket extends WebSocket {
-  connection!: Connection;
+  connection: Connection | undefined;
+}
+
+/** What becomes of an accepted socket's events: ChatSessions' own methods, given the socket's connection. */
+interface SocketEvents {
+  pong(connection: Connection): void;
+  message(connection: Connection, data: RawData, isBinary: boolean): void;
+  error(connection: Connection, err: Error): void;
+  close(connection: Connection): void;
+}
+
+/**
+ * ChatSocket, with its four events handed straight to `events` instead of to listeners. ws tells a
+ * socket's events by emitting them on it, and a listener is an entry in that socket's own table of them,
+ * a dictionary that four entries take from 160 to 256 bytes: ten thousand idle sockets hold a megabyte
+ * of it. Any other event, or one before the connection is set, is emitted as usual.
+ */
+function socketClass(events: SocketEvents): typeof ChatSocket {
+  return class extends ChatSocket {
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      const { connection } = this;
+      if (connection) {
+        switch (event) {
+          case 'message':
+            events.message(connection, args[0] as RawData, args[1] as boolean);
+            return true;
+          case 'pong':
+            events.pong(connection);
+            return true;
+          case 'error':
+            events.error(connection, args[0] as Error);
+            return true;
+          case 'close':
+            events.close(connection);
+            return true;
+        }
+      }
+      return super.emit(event, ...args);
+    }
+  };
 }
 
 interface Connection {
@@ -101,16 +136,6 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** The listeners every accepted socket shares; ws calls them with the socket (a ChatSocket) as `this`. */
-interface SocketListeners {
-  pong(this: WebSocket): void;
-  message(this: WebSocket, data: RawData, isBinary: boolean): void;
-  error(this: WebSocket, err: Error): void;
-  close(this: WebSocket): void;
-}
-
-const connectionOf = (ws: WebSocket): Connection => (ws as ChatSocket).connection;
-
 /**
  * The WebSocket side of chat: admission at the upgrade, one queue of frames per socket, frames checked
  * against asyncapi.yaml's payload schemas, broadcasts delivered with a cap on unsent bytes, pings, and
@@ -133,32 +158,22 @@ export class ChatSessions {
   private openSockets = 0;
   private lastSocketClosed: (() => void) | null = null;
   private closed: Promise<void> | undefined;
-  /** Made once, not per socket: a closure per socket and event would cost each open socket about 300 bytes. */
-  private readonly socketListeners: SocketListeners;
 
   constructor(private readonly deps: ChatSessionsDeps) {
     this.wss = new WebSocketServer({
       noServer: true,
-      WebSocket: ChatSocket,
+      WebSocket: socketClass({
+        pong: (connection) => {
+          connection.alive = true;
+        },
+        message: (connection, data, isBinary) => this.frameArrived(connection, data, isBinary),
+        error: (connection, err) => this.socketFailed(connection, err),
+        close: (connection) => this.socketClosed(connection),
+      }),
       clientTracking: false,
       maxPayload: deps.limits.maxFrameBytes,
       handleProtocols: (_offered, req) => this.selectedProtocols.get(req) ?? false,
     });
-    const sessions = this;
-    this.socketListeners = {
-      pong() {
-        connectionOf(this).alive = true;
-      },
-      message(data, isBinary) {
-        sessions.frameArrived(connectionOf(this), data, isBinary);
-      },
-      error(err) {
-        sessions.socketFailed(connectionOf(this), err);
-      },
-      close() {
-        sessions.socketClosed(connectionOf(this));
-      },
-    };
     this.timers = [
       setInterval(() => this.pingAll(), deps.limits.pingIntervalMs).unref(),
       setInterval(() => this.refreshPresence(), Math.max(250, Math.floor(deps.presenceTtlMs / 4))).unref(),
@@ -281,11 +296,6 @@ export class ChatSessions {
     this.openSockets++;
     local.connections.add(connection);
     if (this.closing.signal.aborted) this.kick(connection, 'shuttingDown');
-    const { pong, message, error, close } = this.socketListeners;
-    ws.on('pong', pong);
-    ws.on('message', message);
-    ws.on('error', error);
-    ws.on('close', close);
     // A change between admission and now may have been announced before this socket was listed: look again.
     Promise.resolve(room.id).then((id) => this.deps.rooms.find(id)).then(
       (fresh) => this.reconcile(connection, fresh),

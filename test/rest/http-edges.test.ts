@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -146,5 +146,78 @@ describe('the static directory', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+// Standalone only: an express host's server, and its timeouts, are the host's.
+describe.skipIf(onExpressHost())('the write timeout', () => {
+  /** Larger than loopback's socket buffers both ways (4 MB to send, 32 MB to receive here), so that a reader who stops stalls it. */
+  const LARGE = 64 * 1024 * 1024;
+  let server: TestServer;
+  /** The server's side of each connection, by the client's port. */
+  const accepted = new Map<number, Socket>();
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chitchat-static-'));
+    // Sparse: 64 MB of zeros to read, none of them written to disk.
+    const file = openSync(join(dir, 'large.bin'), 'w');
+    ftruncateSync(file, LARGE);
+    closeSync(file);
+    server = await startTestServer({ staticDir: dir, writeTimeoutSeconds: 1, readTimeoutSeconds: 1 });
+    server.server.on('connection', (socket: Socket) => accepted.set(socket.remotePort!, socket));
+  });
+  afterAll(() => server.close());
+
+  /** A raw connection to the server, and the server's side of it once accepted. */
+  async function connection(): Promise<{ client: Socket; served: Socket }> {
+    const url = new URL(server.url);
+    const client = connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => client.once('connect', resolve));
+    await expect.poll(() => accepted.get(client.localPort!)).toBeTruthy();
+    return { client, served: accepted.get(client.localPort!)! };
+  }
+
+  const closed = (socket: Socket) => new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+
+  it('cuts a response its client stopped reading once nothing has moved for that long', async () => {
+    const { client, served } = await connection();
+    client.pause();
+    const started = performance.now();
+    const cut = closed(served);
+    client.write('GET /static/large.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    const at = await cut;
+    // Stalled, not finished: most of the file never left the server.
+    expect(served.bytesWritten).toBeLessThan(LARGE / 2);
+    expect(at - started).toBeGreaterThanOrEqual(900);
+    expect(at - started).toBeLessThan(5000);
+    client.destroy();
+  });
+
+  it('leaves a response alone while its client reads it, however long it takes in all', async () => {
+    const { client, served } = await connection();
+    let received = 0;
+    const ended = new Promise<void>((resolve) => client.on('end', resolve));
+    client.on('data', (data: Buffer) => {
+      received += data.length;
+      // Eight pauses of 150 ms: each well under the timeout, together over it.
+      if (received % (8 * 1024 * 1024) < data.length) {
+        client.pause();
+        setTimeout(() => client.resume(), 150);
+      }
+    });
+    client.write('GET /static/large.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await ended;
+    expect(received).toBeGreaterThan(LARGE);
+    expect(served.destroyed).toBe(true);
+  });
+
+  it('cuts a connection that never sends a request at the read timeout, with 408 (607)', async () => {
+    const { client } = await connection();
+    let answer = '';
+    client.on('data', (data) => (answer += data.toString()));
+    const started = performance.now();
+    const at = await closed(client);
+    expect(statusOf(answer)).toBe(408);
+    expect(JSON.parse(bodyOf(answer))).toMatchObject({ error: { code: 607 } });
+    expect(at - started).toBeLessThan(5000);
   });
 });
