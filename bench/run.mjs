@@ -508,21 +508,20 @@ async function scaleoutBench() {
   }
 }
 
-async function connectionsBench() {
-  // Each end holds one fd per socket, plus some for the process itself.
-  const sockets = Math.min(CONNECTIONS, fdLimit() - 100);
-  const server = await fullServer();
+/**
+ * RSS of `start`'s server holding `sockets` idle sockets. What a socket costs is counted between two idle
+ * states, each some seconds old: V8 gives back what starting left (about 10 MB) and what the connecting
+ * left (HTTP upgrade requests, about 1 KB a socket) only once the process has allocated little for a
+ * while. Counted from right after start to right after connecting, as before, the two errors nearly
+ * cancelled (4.3 KB a socket, against 4.2 held).
+ */
+async function heldSockets(start, sockets) {
+  const server = await start();
   try {
-    // What a socket costs is counted between two idle states, each some seconds old: V8 gives back what
-    // starting left (about 10 MB) and what the connecting left (HTTP upgrade requests, about 1 KB a socket)
-    // only once the process has allocated little for a while. Counted from right after start to right
-    // after connecting, as before, the two errors nearly cancelled (4.3 KB a socket, against 4.2 held).
     await sleep(IDLE_LATER_MS);
     const r = await wsRun(server, sockets, 1, 1, [server.pid], { settleMs: IDLE_LATER_MS });
     const { before, connected, held, after } = r.serverRssMb;
     return {
-      requested: CONNECTIONS,
-      sockets,
       connectMs: r.connectMs,
       connectCpuSeconds: r.connectCpuSeconds,
       joinSeenBy: r.joinedBy,
@@ -532,11 +531,25 @@ async function connectionsBench() {
       serverRssMbHeld: held,
       serverRssMbAfter: after,
       rssKbPerConnection: round(((held - before) * 1024) / sockets, 1),
-      underRssTarget: Math.max(connected, held, after) < TARGET.connectionsRssMb,
     };
   } finally {
     await server.stop();
   }
+}
+
+/** Ours, then bare ws the same way: what a socket costs in this runtime at all, beside what it costs us. */
+async function connectionsBench() {
+  // Each end holds one fd per socket, plus some for the process itself.
+  const sockets = Math.min(CONNECTIONS, fdLimit() - 100);
+  const ours = await heldSockets(() => fullServer(), sockets);
+  const baseline = await heldSockets(bareWs, sockets);
+  return {
+    requested: CONNECTIONS,
+    sockets,
+    ...ours,
+    underRssTarget: Math.max(ours.serverRssMbConnected, ours.serverRssMbHeld, ours.serverRssMbAfter) < TARGET.connectionsRssMb,
+    baseline,
+  };
 }
 
 function targetsMet(fanout, connections) {
@@ -647,7 +660,7 @@ function render(r) {
     rows.push(
       '',
       `Connections: ${c.sockets} sockets${c.sockets < c.requested ? ` (of ${c.requested} asked; fd limit)` : ''} connected in ${c.connectMs} ms (server CPU ${c.connectCpuSeconds} s); ` +
-        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle), ${c.serverRssMbAfter} MB after the broadcast; ` +
+        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle; bare ws ${c.baseline.rssKbPerConnection} KB, ${c.baseline.serverRssMbBefore} → ${c.baseline.serverRssMbHeld} MB), ${c.serverRssMbAfter} MB after the broadcast; ` +
         `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
     );
   }

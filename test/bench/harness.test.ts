@@ -63,7 +63,15 @@ interface Results {
     Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number>; idleRssLaterMb: Record<string, number> };
   fanout: { watchers: number; rate: number; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
-  connections: { sockets: number; connectMs: number; broadcastReceivedBy: number; serverRssMbConnected: number; serverRssMbHeld: number; rssKbPerConnection: number };
+  connections: {
+    sockets: number;
+    connectMs: number;
+    broadcastReceivedBy: number;
+    serverRssMbConnected: number;
+    serverRssMbHeld: number;
+    rssKbPerConnection: number;
+    baseline: { broadcastReceivedBy: number; serverRssMbHeld: number; rssKbPerConnection: number };
+  };
   scaleout: {
     watchers: number;
     single: Side & { outOfOrder: number };
@@ -186,6 +194,10 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(c.serverRssMbConnected).toBeGreaterThan(0);
     expect(c.serverRssMbHeld).toBeGreaterThan(0);
     measured(c.rssKbPerConnection);
+    // Bare ws held the same sockets the same way, and took the same broadcast.
+    expect(c.baseline.broadcastReceivedBy).toBe(c.sockets);
+    expect(c.baseline.serverRssMbHeld).toBeGreaterThan(0);
+    measured(c.baseline.rssKbPerConnection);
   });
 
   it('runs two instances on a shared Redis against one, both lossless and in order, with their ratios', () => {
