@@ -164,7 +164,7 @@ const SERVER_FLAGS = env.BENCH_SERVER_FLAGS !== undefined ? env.BENCH_SERVER_FLA
 if (env.BENCH_SERVER_FLAGS !== undefined && OUT === DEFAULT_OUT) throw new Error('BENCH_SERVER_FLAGS: give a BENCH_OUT of its own');
 const fullServer = (env, nodeFlags = SERVER_FLAGS) => startProcess(() => [...nodeFlags, 'dist/src/main.js'], '/chats/1/ws', env);
 const bareHttp = () => startProcess((port) => ['bench/servers/bare-http.mjs', String(port)], '/');
-const bareWs = () => startProcess((port) => ['bench/servers/bare-ws.mjs', String(port)], '/');
+const bareWs = (nodeFlags = []) => startProcess((port) => [...nodeFlags, 'bench/servers/bare-ws.mjs', String(port)], '/');
 
 /** utime+stime in seconds and RSS in MB of a process, from /proc. */
 function usage(pid) {
@@ -537,12 +537,15 @@ async function heldSockets(start, sockets) {
   }
 }
 
-/** Ours, then bare ws the same way: what a socket costs in this runtime at all, beside what it costs us. */
+/**
+ * Ours, then bare ws the same way and on the same Node flags (a young generation of 16 MB instead of 4
+ * nearly doubles what a held socket seems to cost): what a socket costs in this runtime at all.
+ */
 async function connectionsBench() {
   // Each end holds one fd per socket, plus some for the process itself.
   const sockets = Math.min(CONNECTIONS, fdLimit() - 100);
   const ours = await heldSockets(() => fullServer(), sockets);
-  const baseline = await heldSockets(bareWs, sockets);
+  const baseline = await heldSockets(() => bareWs(SERVER_FLAGS), sockets);
   return {
     requested: CONNECTIONS,
     sockets,
@@ -660,7 +663,7 @@ function render(r) {
     rows.push(
       '',
       `Connections: ${c.sockets} sockets${c.sockets < c.requested ? ` (of ${c.requested} asked; fd limit)` : ''} connected in ${c.connectMs} ms (server CPU ${c.connectCpuSeconds} s); ` +
-        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle; bare ws ${c.baseline.rssKbPerConnection} KB, ${c.baseline.serverRssMbBefore} → ${c.baseline.serverRssMbHeld} MB), ${c.serverRssMbAfter} MB after the broadcast; ` +
+        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle; bare ws on the same flags ${c.baseline.rssKbPerConnection} KB, ${c.baseline.serverRssMbBefore} → ${c.baseline.serverRssMbHeld} MB), ${c.serverRssMbAfter} MB after the broadcast; ` +
         `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
     );
   }
