@@ -512,8 +512,8 @@ async function scaleoutBench() {
  * RSS of `start`'s server holding `sockets` idle sockets. What a socket costs is counted between two idle
  * states, each some seconds old: V8 gives back what starting left (about 10 MB) and what the connecting
  * left (HTTP upgrade requests, about 1 KB a socket) only once the process has allocated little for a
- * while. Counted from right after start to right after connecting, as before, the two errors nearly
- * cancelled (4.3 KB a socket, against 4.2 held).
+ * while. Counted instead from right after start to right after connecting, the two errors happen to
+ * nearly cancel (4.3 KB a socket, against 4.2 held), but need not.
  */
 async function heldSockets(start, sockets) {
   const server = await start();

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,10 +154,11 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
   /** Larger than loopback's socket buffers both ways (4 MB to send, 32 MB to receive here), so that a reader who stops stalls it. */
   const LARGE = 64 * 1024 * 1024;
   let server: TestServer;
+  let dir: string;
   /** The server's side of each connection, by the client's port. */
   const accepted = new Map<number, Socket>();
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chitchat-static-'));
+    dir = mkdtempSync(join(tmpdir(), 'chitchat-static-'));
     // Sparse: 64 MB of zeros to read, none of them written to disk.
     const file = openSync(join(dir, 'large.bin'), 'w');
     ftruncateSync(file, LARGE);
@@ -165,7 +166,10 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
     server = await startTestServer({ staticDir: dir, writeTimeoutSeconds: 1, readTimeoutSeconds: 1 });
     server.server.on('connection', (socket: Socket) => accepted.set(socket.remotePort!, socket));
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true });
+  });
 
   /** A raw connection to the server, and the server's side of it once accepted. */
   async function connection(): Promise<{ client: Socket; served: Socket }> {
@@ -193,7 +197,7 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
   });
 
   it('leaves a response alone while its client reads it, however long it takes in all', async () => {
-    const { client, served } = await connection();
+    const { client } = await connection();
     let received = 0;
     const ended = new Promise<void>((resolve) => client.on('end', resolve));
     client.on('data', (data: Buffer) => {
@@ -206,8 +210,8 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
     });
     client.write('GET /static/large.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     await ended;
+    // The whole file, and its headers.
     expect(received).toBeGreaterThan(LARGE);
-    expect(served.destroyed).toBe(true);
   });
 
   it('cuts a connection that never sends a request at the read timeout, with 408 (607)', async () => {
