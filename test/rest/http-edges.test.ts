@@ -215,13 +215,10 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
   });
 
   it('cuts a connection that never sends a request at the read timeout, with 408 (607)', async () => {
-    const { client } = await connection();
-    let answer = '';
-    client.on('data', (data) => (answer += data.toString()));
     const started = performance.now();
-    const at = await closed(client);
+    const answer = await exchange(server, []);
     expect(statusOf(answer)).toBe(408);
     expect(JSON.parse(bodyOf(answer))).toMatchObject({ error: { code: 607 } });
-    expect(at - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
