@@ -24,15 +24,16 @@ export interface RunningServer {
 const CLIENT_ERROR_CODES: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 606, ERR_HTTP_REQUEST_TIMEOUT: 607 };
 
 /**
- * WriteTimeout: a socket serving a request is cut once nothing has moved on it either way for that long (a
- * client that stopped reading its response). Armed at each request rather than at accept, as
- * `server.timeout` would: a socket upgraded to the chat never serves a request, and so never holds a timer
- * (with ten thousand sockets open, 120 bytes each). Before its first request a silent socket is cut by the
- * read timeout (`headersTimeout`), and between requests by Node's `keepAliveTimeout`, which also sets the
- * socket's timeout to nothing again when the next request arrives.
+ * WriteTimeout: a socket whose response has not all been handed to the kernel when the request listener
+ * returns (its client stopped reading, or the answer waits on a body or a store) is cut once nothing has
+ * moved on it either way for that long. A response written at once, as the embedded store's reads are,
+ * never needs the timer, and arming it costs two timer operations and a refresh on every read and write
+ * of the socket. Nor does a socket upgraded to the chat, which never serves a request. Before its first
+ * request a silent socket is cut by the read timeout (`headersTimeout`), and between requests by Node's
+ * `keepAliveTimeout`, which also replaces this timer once the response has finished.
  */
-function armWriteTimeout(socket: Socket, ms: number): void {
-  if (ms > 0 && socket.timeout !== ms) socket.setTimeout(ms);
+function armWriteTimeout(res: ServerResponse, ms: number): void {
+  if (ms > 0 && !res.writableFinished && res.req.socket.timeout !== ms) res.req.socket.setTimeout(ms);
 }
 
 /**
@@ -51,8 +52,8 @@ export async function listen(config: Config, options: ChitChatOptions = {}): Pro
   const writeTimeoutMs = config.writeTimeoutSeconds * 1000;
   const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     if (refused(req.socket)) return void req.socket.destroy();
-    armWriteTimeout(req.socket, writeTimeoutMs);
     handler(req, res);
+    armWriteTimeout(res, writeTimeoutMs);
   });
   refused = capConnectionsPerAddress(server, config.maxConnectionsPerAddress, config.trustProxy, errorResponseText(contract, new ApiError(605), { 'Retry-After': '1' }));
   server.on('upgrade', (req, socket, head) => {

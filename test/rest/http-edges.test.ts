@@ -196,6 +196,20 @@ describe.skipIf(onExpressHost())('the write timeout', () => {
     client.destroy();
   });
 
+  it('cuts responses written at once that their client stopped reading, as it does a streamed one', async () => {
+    const { client, served } = await connection();
+    client.pause();
+    // The document is answered from memory, within the request listener; 800 of them (about 46 MB)
+    // are more than loopback's buffers hold.
+    const started = performance.now();
+    const cut = closed(served);
+    client.write('GET /openapi.yaml HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(800));
+    const at = await cut;
+    expect(at - started).toBeGreaterThanOrEqual(900);
+    expect(at - started).toBeLessThan(5000);
+    client.destroy();
+  });
+
   it('leaves a response alone while its client reads it, however long it takes in all', async () => {
     const { client } = await connection();
     let received = 0;
