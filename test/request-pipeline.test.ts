@@ -85,6 +85,11 @@ describe('OperationRoutes', () => {
     expect(routes.servesPath('/chats/1/messages')).toBe(true);
     expect(routes.servesPath('/chats/1/nothing')).toBe(false);
   });
+
+  it('refuses at start a parameter that shares its segment with literal text, which segments cannot match as upstream does', () => {
+    const operation = { ...upstream.getOperation('getRoom')!, path: '/files/{name}.json' };
+    expect(() => new OperationRoutes([operation], { apiRoot: '/', ignoreTrailingSlashes: true })).toThrow(/not a whole segment/);
+  });
 });
 
 describe('compileRequestCheck', () => {

@@ -72,6 +72,7 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
 
 /** The media type of a Content-Type header, in lower case and without parameters. */
 function contentType(header: unknown): string {
+  if (header === undefined) return '';
   const value = String((Array.isArray(header) ? header[0] : header) || '');
   const end = value.indexOf(';');
   return (end < 0 ? value : value.slice(0, end)).trim().toLowerCase();

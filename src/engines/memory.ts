@@ -159,8 +159,10 @@ export class InMemoryPresence implements Presence {
   }
 
   usersIn(roomId: number): RoomUser[] {
+    const room = this.rooms.get(roomId);
+    if (!room) return [];
     const at = this.now();
-    return [...(this.rooms.get(roomId)?.entries.values() ?? [])].filter((e) => e.expiresAt > at).map((e) => ({ ...e.user }));
+    return [...room.entries.values()].filter((e) => e.expiresAt > at).map((e) => ({ ...e.user }));
   }
 
   async refresh(roomId: number, present: PresentUser[]): Promise<{ departed: RoomUser[]; restored: RoomUser[]; refused: string[] }> {

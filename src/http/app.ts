@@ -4,6 +4,7 @@ import type { Context } from 'openapi-backend';
 import serveStatic from 'serve-static';
 import { CHECKED_SCHEMAS, configureAjv } from '../contract/ajv.js';
 import { OpenAPI31Backend } from '../contract/backend.js';
+import { decoded } from '../contract/router.js';
 import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
 import { ApiError, failureOf } from '../errors.js';
@@ -131,7 +132,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   function route(req: IncomingMessage, res: ServerResponse, url: string, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<unknown> | unknown {
     // A path that is not valid percent-encoding names no room and no route.
     try {
-      decodeURIComponent(path);
+      decoded(path);
     } catch {
       throw new ApiError(path.startsWith('/chats/') ? 101 : 601);
     }
@@ -147,8 +148,8 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     return operate(req, res, path, query, body, headers);
   }
 
-  function operate(req: IncomingMessage, res: ServerResponse, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<unknown> {
-    return api.handleRequest(
+  function operate(req: IncomingMessage, res: ServerResponse, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): unknown {
+    return api.handle(
       // HEAD is answered as GET without its body (Node drops it), as HTTP says.
       { method: req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET'), path, query: parseQuery(query.slice(1)) as never, headers: headers as never, body: body as never },
       req,
