@@ -15,6 +15,7 @@ import { cpus, totalmem, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { shippedFlags } from './shipped-flags.mjs';
 
 const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
@@ -151,13 +152,7 @@ async function localDatabases() {
   };
 }
 
-/** The Node flags `npm start` runs the server with: the server is measured as it ships. */
-const SHIPPED_FLAGS = (() => {
-  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const flags = /\bnode((?: --[\w-]+(?:=\S+)?)*) dist\/src\/main\.js$/.exec(start);
-  if (!flags) throw new Error(`package.json: the start script does not run node [flags] dist/src/main.js: ${start}`);
-  return flags[1].trim().split(' ').filter(Boolean);
-})();
+const SHIPPED_FLAGS = shippedFlags(new URL('..', import.meta.url));
 /** Node flags for every run of our server: to measure another across all scenarios before adopting it. */
 const SERVER_FLAGS = env.BENCH_SERVER_FLAGS !== undefined ? env.BENCH_SERVER_FLAGS.split(' ').filter(Boolean) : SHIPPED_FLAGS;
 // bench/results and the README hold the server as it ships.

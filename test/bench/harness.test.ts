@@ -214,3 +214,39 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(x.targets).toMatchObject({ lossless: true, inOrder: true });
   });
 });
+
+describe('bench/instructions.mjs (tiny counts)', () => {
+  /** Three servers started under valgrind one after another: about two minutes here. */
+  const INSTR_RUN_MS = 300_000;
+  const out = mkdtempSync(join(tmpdir(), 'instructions-'));
+  const untouched = [join(root, 'bench/results/instructions.json'), join(root, 'bench/results/instructions.md')];
+  const before = untouched.map(contents);
+  let run: { code: number | null; output: string };
+
+  beforeAll(async () => {
+    run = await new Promise((resolve) => {
+      const env = { ...process.env, INSTR_WARM: '100', INSTR_REQUESTS: '50', INSTR_ROUTES: 'getRoom,createRoom', INSTR_STACKS: 'server,baseline', BENCH_OUT: out };
+      const child = spawn(process.execPath, ['bench/instructions.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGTERM'), INSTR_RUN_MS);
+      child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
+    });
+  }, INSTR_RUN_MS + 10_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('counts the instructions of every request it drives, on our server and on bare node:http, into BENCH_OUT only', () => {
+    expect(run.code, run.output).toBe(0);
+    const { results } = JSON.parse(readFileSync(join(out, 'instructions.json'), 'utf8')) as { results: Record<string, Record<string, number>> };
+    // Only the stacks asked for, each on the routes it has (bare node:http creates no room).
+    expect(Object.keys(results.getRoom!).sort()).toEqual(['baseline', 'server']);
+    expect(Object.keys(results.createRoom!)).toEqual(['server']);
+    for (const count of [results.getRoom!.server, results.getRoom!.baseline, results.createRoom!.server]) {
+      expect(Number.isInteger(count) && count! > 1000, `${count} instructions a request`).toBe(true);
+    }
+    expect(readFileSync(join(out, 'instructions.md'), 'utf8')).toMatch(/\| getRoom \| bare node:http \| [\d,]+ \| [\d.]+ \|/);
+    expect(untouched.map(contents)).toEqual(before);
+  });
+});

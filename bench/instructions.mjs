@@ -1,0 +1,188 @@
+// `make bench-instructions`: the instructions each HTTP stack of `make bench` spends on a request, counted
+// by valgrind's callgrind, for getRoom, listRooms and createRoom. Load-test figures on a shared machine move
+// by 15-40 % between runs, which cannot decide a target of a few per cent; these counts repeat to within
+// 0.5 % for the same code (a change to the code can move V8's inlining, and the count, by 2-3 % either
+// way), as long as nothing else runs beside them. Each server runs alone under callgrind with V8 on its
+// main thread and its hash and random seeds fixed (so that it compiles and collects the same way each
+// time), takes WARM requests on four keep-alive connections, then REQUESTS more while counting. What is counted is user-space work, V8's compiling and
+// collecting included; the kernel's is not (every stack makes the same system calls for a request: one
+// read, one writev). Instructions are not time: a stack that misses the cache more would be slower than its
+// count says. Writes instructions.json and instructions.md to BENCH_OUT (bench/results).
+// Knobs: INSTR_WARM (20000), INSTR_REQUESTS (5000), INSTR_ROUTES (getRoom,listRooms,createRoom), INSTR_STACKS
+// (server,fastifyGlue,fastifyGlueOwnerTokens,baseline), BENCH_OUT.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { shippedFlags } from './shipped-flags.mjs';
+
+const env = process.env;
+const root = new URL('..', import.meta.url);
+const OUT = resolve(env.BENCH_OUT || new URL('bench/results', root).pathname);
+const WARM = Number(env.INSTR_WARM || 20_000);
+const REQUESTS = Number(env.INSTR_REQUESTS || 5_000);
+const CONNECTIONS = 4;
+/** V8 single-threaded and seeded: without the seeds, two runs of one server differ by up to 2 %. */
+const DETERMINISTIC = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+// vgdb finds a valgrind process by a file named after the user and the host, read from these variables
+// (HOST is also the address our server listens on); both sides must see the same values.
+const VGDB_ENV = { USER: 'bench', LOGNAME: 'bench', HOST: '127.0.0.1' };
+
+const STACKS = {
+  server: { args: () => [...shippedFlags(root), 'dist/src/main.js'] },
+  fastifyGlue: { args: (port) => ['bench/servers/fastify-glue.mjs', String(port)] },
+  fastifyGlueOwnerTokens: { args: (port) => ['bench/servers/fastify-glue.mjs', String(port)], env: { OWNER_TOKENS: '1' } },
+  baseline: { args: (port) => ['bench/servers/bare-http.mjs', String(port)] },
+};
+const ROUTES = [
+  { name: 'getRoom', method: 'GET', path: '/chats/1', status: 200, stacks: ['server', 'fastifyGlue', 'baseline'] },
+  { name: 'listRooms', method: 'GET', path: '/chats', status: 200, stacks: ['server', 'fastifyGlue', 'baseline'] },
+  // Every room created is kept, so the old generation grows and is collected on V8's schedule of time and
+  // heap growth, which moved this count by up to 45 % between runs of the same code. V8's predictable
+  // schedule fixes it; it also sets every stack's young generation to 4 MB, as our server ships.
+  { name: 'createRoom', method: 'POST', path: '/chats', status: 201, stacks: ['server', 'fastifyGlue', 'fastifyGlueOwnerTokens'], flags: ['--predictable-gc-schedule'] },
+]
+  .filter((route) => !env.INSTR_ROUTES || env.INSTR_ROUTES.split(',').includes(route.name))
+  .map((route) => ({ ...route, stacks: route.stacks.filter((stack) => !env.INSTR_STACKS || env.INSTR_STACKS.split(',').includes(stack)) }));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The server under valgrind dies with this script, however it ends.
+let running = null;
+process.once('exit', () => running?.kill('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1));
+const callgrindControl = (...args) => execFileSync('callgrind_control', args, { env: { ...env, ...VGDB_ENV }, stdio: 'ignore' });
+
+let titles = 0;
+function requestText(route) {
+  if (route.method !== 'POST') return `${route.method} ${route.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+  const body = JSON.stringify({ title: `Counted room ${process.pid} ${++titles}`, visibility: 'public' });
+  return `POST ${route.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/**
+ * `warm` then `counted` requests on the same keep-alive connections, one at a time on each, calling
+ * `warmed` in between (new connections would cost V8 a round of deoptimizing and compiling again, inside
+ * the count). A response is read whole by its Content-Length (every stack sends one).
+ */
+function drive(port, route, warm, counted, warmed) {
+  const count = warm + counted;
+  let sent = 0;
+  let answered = 0;
+  let expected = 0;
+  return new Promise((done, fail) => {
+    let open = CONNECTIONS;
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const socket = connect(port, '127.0.0.1');
+      let pending = Buffer.alloc(0);
+      const next = () => {
+        if (sent === count) {
+          socket.end();
+          if (--open === 0) done(expected);
+          return;
+        }
+        sent++;
+        socket.write(requestText(route));
+      };
+      socket.on('connect', next);
+      socket.on('error', fail);
+      socket.on('data', (data) => {
+        pending = Buffer.concat([pending, data]);
+        for (;;) {
+          const headEnd = pending.indexOf('\r\n\r\n');
+          if (headEnd < 0) return;
+          const head = pending.subarray(0, headEnd).toString('latin1');
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1]);
+          if (!Number.isFinite(length)) return fail(new Error(`${route.name}: a response without Content-Length: ${head}`));
+          if (pending.length < headEnd + 4 + length) return;
+          if (Number(head.slice(9, 12)) === route.status) expected++;
+          pending = pending.subarray(headEnd + 4 + length);
+          if (++answered === warm) warmed();
+          next();
+        }
+      });
+    }
+  }).then((ok) => {
+    if (ok !== count) throw new Error(`${route.name}: ${count - ok} of ${count} answers were not ${route.status}`);
+    return answered;
+  });
+}
+
+async function untilListening(port, child) {
+  for (const until = Date.now() + 300_000; ; ) {
+    if (child.exitCode !== null) throw new Error(`a server exited while starting under valgrind (${child.exitCode})`);
+    const up = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > until) throw new Error('a server did not start under valgrind within 5 minutes');
+    await sleep(500);
+  }
+}
+
+/** Instructions a request for one stack on one route. */
+async function count(stackName, route, dir) {
+  const stack = STACKS[stackName];
+  const port = 24_000 + Math.floor(Math.random() * 8_000);
+  const out = join(dir, `${route.name}-${stackName}`);
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-instr=no', process.execPath, ...DETERMINISTIC, ...(route.flags ?? []), ...stack.args(port)],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...env, ...VGDB_ENV, PORT: String(port), RATE_LIMIT: '0', MAX_CONNECTIONS_PER_ADDRESS: '0', LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-key-0123456789abcdef', ...stack.env },
+    },
+  );
+  running = child;
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await untilListening(port, child);
+    await drive(port, route, WARM, REQUESTS, () => callgrindControl('--zero', String(child.pid)));
+    callgrindControl('--dump', String(child.pid));
+  } catch (err) {
+    throw new Error(`${stackName} on ${route.name}: ${err.message}\n${stderr}`);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  // The dump asked for is `<out>.1`; the one written at exit (`<out>`) counts the rest.
+  const dump = readFileSync(`${out}.1`, 'utf8');
+  const total = Number(/^(?:summary|totals): (\d+)/m.exec(dump)?.[1]);
+  if (!Number.isFinite(total)) throw new Error(`${stackName} on ${route.name}: no totals in callgrind's dump`);
+  return Math.round(total / REQUESTS);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'chitchat-instructions-'));
+const results = {};
+try {
+  for (const route of ROUTES) {
+    results[route.name] = {};
+    for (const stack of route.stacks) {
+      results[route.name][stack] = await count(stack, route, dir);
+      console.error(`instructions: ${route.name} ${stack} ${results[route.name][stack]}`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const LABELS = { server: 'ours', fastifyGlue: 'fastify + openapi-glue', fastifyGlueOwnerTokens: 'fastify + openapi-glue signing the owner token', baseline: 'bare node:http' };
+const lines = [
+  `Instructions a request (callgrind, ${REQUESTS} requests after ${WARM}; our server with ${shippedFlags(root).join(' ')}; every stack with ${DETERMINISTIC.join(' ')}${ROUTES.filter((r) => r.flags).map((r) => `; on ${r.name} also ${r.flags.join(' ')}`).join('')})`,
+  '',
+  '| route | stack | instructions a request | ours / this stack |',
+  '|---|---|---|---|',
+];
+for (const [route, byStack] of Object.entries(results)) {
+  for (const [stack, instructions] of Object.entries(byStack)) {
+    lines.push(`| ${route} | ${LABELS[stack]} | ${instructions.toLocaleString('en')} | ${stack === 'server' ? '' : (byStack.server / instructions).toFixed(3)} |`);
+  }
+}
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, 'instructions.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, warm: WARM, requests: REQUESTS, flags: DETERMINISTIC, results }, null, 2)}\n`);
+writeFileSync(join(OUT, 'instructions.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
