@@ -1,8 +1,8 @@
 // `make bench-instructions`: the instructions each HTTP stack of `make bench` spends on a request, counted
 // by valgrind's callgrind, for getRoom, listRooms and createRoom. Load-test figures on a shared machine move
-// by 15-40 % between runs, which cannot decide a target of a few per cent; these counts repeat to within
-// 0.5 % for the same code (a change to the code can move V8's inlining, and the count, by 2-3 % either
-// way), as long as nothing else runs beside them. Each server runs alone under callgrind with V8 on its
+// by 15-40 % between runs, which cannot decide a target of a few per cent; these counts repeat within
+// 0.5-3 % for the same code (and a change to the code can move V8's inlining, and the count, by 2-3 %
+// either way), as long as nothing else runs beside them. Each server runs alone under callgrind with V8 on its
 // main thread and its hash and random seeds fixed (so that it compiles and collects the same way each
 // time), takes WARM requests on four keep-alive connections, then REQUESTS more while counting. What is counted is user-space work, V8's compiling and
 // collecting included; the kernel's is not (every stack makes the same system calls for a request: one
