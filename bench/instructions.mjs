@@ -1,20 +1,22 @@
 // `make bench-instructions`: the instructions each HTTP stack of `make bench` spends on a request, counted
-// by valgrind's callgrind, for getRoom, listRooms and createRoom. Load-test figures on a shared machine move
-// by 15-40 % between runs, which cannot decide a target of a few per cent; these counts repeat within
+// by valgrind's callgrind, for getRoom, listRooms and createRoom. Load-test figures on a shared machine
+// move by 15-40 % between runs, which cannot decide a target of a few per cent; these counts repeat within
 // 0.5-3 % for the same code (and a change to the code can move V8's inlining, and the count, by 2-3 %
-// either way), as long as nothing else runs beside them. Each server runs alone under callgrind with V8 on its
-// main thread and its hash and random seeds fixed (so that it compiles and collects the same way each
-// time), takes WARM requests on four keep-alive connections, then REQUESTS more while counting. What is counted is user-space work, V8's compiling and
-// collecting included; the kernel's is not (every stack makes the same system calls for a request: one
-// read, one writev). Instructions are not time: a stack that misses the cache more would be slower than its
-// count says. Writes instructions.json and instructions.md to BENCH_OUT (bench/results).
-// Knobs: INSTR_WARM (20000), INSTR_REQUESTS (5000), INSTR_ROUTES (getRoom,listRooms,createRoom), INSTR_STACKS
-// (server,fastifyGlue,fastifyGlueOwnerTokens,baseline), BENCH_OUT.
+// either way), as long as nothing else runs beside them. Each server runs alone under callgrind with V8 on
+// its main thread and its hash and random seeds fixed (so that it compiles and collects the same way each
+// time), takes WARM requests on four keep-alive connections, then REQUESTS more while counting. What is
+// counted is user-space work, V8's compiling and collecting included; the kernel's is not (every stack
+// makes the same system calls for a request: one read, one writev). Instructions are not time: a stack that
+// misses the cache more would be slower than its count says. Writes instructions.json and instructions.md
+// to BENCH_OUT (bench/results).
+// Knobs: INSTR_WARM (20000), INSTR_REQUESTS (5000), INSTR_ROUTES (getRoom,listRooms,createRoom),
+// INSTR_STACKS (server,fastifyGlue,fastifyGlueOwnerTokens,baseline), BENCH_OUT.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, untilListening } from './ports.mjs';
 import { shippedFlags } from './shipped-flags.mjs';
 
 const env = process.env;
@@ -46,7 +48,6 @@ const ROUTES = [
   .filter((route) => !env.INSTR_ROUTES || env.INSTR_ROUTES.split(',').includes(route.name))
   .map((route) => ({ ...route, stacks: route.stacks.filter((stack) => !env.INSTR_STACKS || env.INSTR_STACKS.split(',').includes(stack)) }));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The server under valgrind dies with this script, however it ends.
 let running = null;
 process.once('exit', () => running?.kill('SIGKILL'));
@@ -104,27 +105,13 @@ function drive(port, route, warm, counted, warmed) {
     }
   }).then((ok) => {
     if (ok !== count) throw new Error(`${route.name}: ${count - ok} of ${count} answers were not ${route.status}`);
-    return answered;
   });
-}
-
-async function untilListening(port, child) {
-  for (const until = Date.now() + 300_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`a server exited while starting under valgrind (${child.exitCode})`);
-    const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > until) throw new Error('a server did not start under valgrind within 5 minutes');
-    await sleep(500);
-  }
 }
 
 /** Instructions a request for one stack on one route. */
 async function count(stackName, route, dir) {
   const stack = STACKS[stackName];
-  const port = 24_000 + Math.floor(Math.random() * 8_000);
+  const port = await freePort();
   const out = join(dir, `${route.name}-${stackName}`);
   const child = spawn(
     'valgrind',
@@ -140,7 +127,7 @@ async function count(stackName, route, dir) {
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise((r) => child.once('exit', r));
   try {
-    await untilListening(port, child);
+    await untilListening(port, child, `${stackName} under valgrind`, { withinMs: 300_000, everyMs: 500 });
     await drive(port, route, WARM, REQUESTS, () => callgrindControl('--zero', String(child.pid)));
     callgrindControl('--dump', String(child.pid));
   } catch (err) {

@@ -10,11 +10,11 @@
 // `make test-redis` does) and compares two instances sharing them with one instance on the same store.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { cpus, totalmem, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { freePort, untilListening } from './ports.mjs';
 import { shippedFlags } from './shipped-flags.mjs';
 
 const env = process.env;
@@ -82,29 +82,6 @@ function spawnNode(args, options) {
 function fdLimit() {
   const hard = /Max open files\s+\S+\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))[1];
   return hard === 'unlimited' ? Infinity : Number(hard);
-}
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-/** Resolves once `port` accepts a connection; rejects if `child` exits first or 30 s pass. */
-async function untilListening(port, child, what) {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > until) throw new Error(`${what} did not start`);
-    await sleep(50);
-  }
 }
 
 async function stopChild(child, exited) {
