@@ -31,5 +31,30 @@ const caseFold = (text: string) => text.toUpperCase().toLowerCase();
  * is for comparing, never for showing.
  */
 export function foldName(name: string): string {
+  // A longer text than a title or a user name would be too many arguments for fromCharCode.
+  if (name.length > 1024) return unicodeFold(name);
+  const codes: number[] = [];
+  for (let i = 0; i < name.length; i++) {
+    const key = ASCII_KEYS[name.charCodeAt(i)];
+    if (key === undefined) return unicodeFold(name);
+    for (const code of key) codes.push(code);
+  }
+  // One flat string: joined by `+`, a key would be a chain of string pieces kept with the stored room.
+  return String.fromCharCode(...codes);
+}
+
+/** foldName's steps as they are; exported for the test that holds the ASCII shortcut to them. */
+export function unicodeFold(name: string): string {
   return caseFold(skeleton(caseFold(name.normalize('NFKC')))).normalize('NFKC');
 }
+
+/**
+ * Each ASCII character's key as character codes, where that is ASCII too ("%" becomes "°/₀"). On text
+ * of such characters NFKC and NFD change nothing and the other steps map character by character, so its
+ * key is its characters' keys joined: a twenty-character title's key in about 0.4 µs where the steps took
+ * 1.4, which every createRoom, lookup by title and chatter's join paid.
+ */
+const ASCII_KEYS: readonly (readonly number[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const key = unicodeFold(String.fromCharCode(code));
+  return /^[\x00-\x7f]*$/.test(key) ? [...key].map((char) => char.charCodeAt(0)) : undefined;
+});
