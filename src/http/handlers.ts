@@ -67,11 +67,13 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
       return andThen(rooms.list(query.limit, query.cursor), (page) => json<Schemas['RoomPage']>(c, res, 200, page));
     },
 
-    async createRoom(c, _req, res) {
-      const room = await rooms.create(c.request.requestBody as Schemas['RoomCreate']);
-      const created: Schemas['Room'] = await rooms.toResource(room, []);
-      created.owner_token = tokens.issueOwner(room);
-      json<Schemas['Room']>(c, res, 201, created, { Location: `${basePath}/chats/${room.id}` });
+    createRoom(c, _req, res) {
+      return andThen(rooms.create(c.request.requestBody as Schemas['RoomCreate']), (room) =>
+        andThen(rooms.toResource(room, []), (created: Schemas['Room']) => {
+          created.owner_token = tokens.issueOwner(room);
+          json<Schemas['Room']>(c, res, 201, created, { Location: `${basePath}/chats/${room.id}` });
+        }),
+      );
     },
 
     getRoom(c, _req, res) {
