@@ -5,7 +5,8 @@ import { DuplicateTitleError, type NewRoom, type RoomChanges, type RoomStore, ty
  * The embedded store: everything lives in this process and is gone when it stops. Reads and writes answer
  * at once, typed as the interface has them so that a wrapper or subclass may answer later: an embedded
  * operation has nothing to wait for, so it is given no promise, nor a deadline (store/deadline.ts tracks
- * only what is to be waited for).
+ * only what is to be waited for). A room is kept frozen and handed out as it is, not copied: a record is
+ * replaced, never changed, so a reader's room stays as it read it.
  */
 export class MemoryRoomStore implements RoomStore {
   readonly kind = 'memory' as const;
@@ -22,7 +23,7 @@ export class MemoryRoomStore implements RoomStore {
     // Written out rather than `{ ...room, id, revision }`: on Node 20's V8 each property written after a
     // spread in an object literal costs about a microsecond (V8 issue 11536; createRoom's CPU fell by a
     // quarter without the four on its path). Node 24 has no such cliff.
-    const stored: StoredRoom = {
+    const stored: StoredRoom = Object.freeze({
       title: room.title,
       titleKey: room.titleKey,
       description: room.description,
@@ -32,15 +33,14 @@ export class MemoryRoomStore implements RoomStore {
       updatedAt: room.updatedAt,
       id: ++this.lastId,
       revision: 0,
-    };
+    });
     this.rooms.set(stored.id, stored);
     this.idsByTitleKey.set(stored.titleKey, stored.id);
-    return { ...stored };
+    return stored;
   }
 
   get(id: number): MaybeAsync<StoredRoom | null> {
-    const room = this.rooms.get(id);
-    return room ? { ...room } : null;
+    return this.rooms.get(id) ?? null;
   }
 
   getByTitleKey(titleKey: string): MaybeAsync<StoredRoom | null> {
@@ -53,7 +53,7 @@ export class MemoryRoomStore implements RoomStore {
     // Map iteration follows insertion order, which is ascending id order.
     for (const room of this.rooms.values()) {
       if (room.id <= afterId || room.visibility === 'hidden') continue;
-      page.push({ ...room });
+      page.push(room);
       if (page.length === limit) break;
     }
     return page;
@@ -67,9 +67,9 @@ export class MemoryRoomStore implements RoomStore {
       this.idsByTitleKey.delete(room.titleKey);
       this.idsByTitleKey.set(changes.titleKey, id);
     }
-    Object.assign(room, changes);
-    room.revision++;
-    return { ...room };
+    const updated = Object.freeze({ ...room, ...changes, revision: room.revision + 1 });
+    this.rooms.set(id, updated);
+    return updated;
   }
 
   delete(id: number): MaybeAsync<boolean> {
@@ -91,7 +91,7 @@ export class MemoryRoomStore implements RoomStore {
       }
       this.idsByTitleKey.delete(room.titleKey);
       this.idsByTitleKey.set(key, room.id);
-      room.titleKey = key;
+      this.rooms.set(room.id, Object.freeze({ ...room, titleKey: key }));
     }
     return conflicts;
   }

@@ -3,24 +3,27 @@ import type { MaybeAsync } from '../maybe-async.js';
 
 export type Visibility = components['schemas']['Visibility'];
 
-/** A room as stored: the resource without its live users, plus what is never returned. */
+/**
+ * A room as stored: the resource without its live users, plus what is never returned. Read-only: a store
+ * may hand out the record it keeps (the embedded one does, frozen), so a change goes through `update`.
+ */
 export interface StoredRoom {
-  id: number;
-  title: string;
+  readonly id: number;
+  readonly title: string;
   /** The title folded for case-insensitive uniqueness; unique across rooms. */
-  titleKey: string;
-  description: string;
-  visibility: Visibility;
+  readonly titleKey: string;
+  readonly description: string;
+  readonly visibility: Visibility;
   /** bcrypt hash; empty for public rooms. Part of every token's signing key. */
-  passwordHash: string;
-  createdAt: string;
-  updatedAt: string;
+  readonly passwordHash: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
   /** 0 when created, one more on every update: which version of the room a socket was admitted to. */
-  revision: number;
+  readonly revision: number;
 }
 
 export type NewRoom = Omit<StoredRoom, 'id' | 'revision'>;
-export type RoomChanges = Partial<Omit<StoredRoom, 'id' | 'createdAt' | 'revision'>>;
+export type RoomChanges = { -readonly [K in Exclude<keyof StoredRoom, 'id' | 'createdAt' | 'revision'>]?: StoredRoom[K] };
 
 /** Another room already has this title (compared by titleKey). */
 export class DuplicateTitleError extends Error {

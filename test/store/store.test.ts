@@ -131,6 +131,17 @@ describe.each(stores)('the %s store', (_kind, open) => {
     expect(await rooms.rekeyTitles(titleKey)).toEqual(['Alte Straße']);
   });
 
+  it('leaves a room already read as it was read, whatever is written after', async () => {
+    const store = await fresh();
+    const created = await store.create(room('Kept As Read', { titleKey: 'old key' }));
+    const read = await store.get(created.id);
+    const listed = (await store.listVisible(created.id - 1, 1))[0];
+    expect(await store.update(created.id, { description: 'changed', titleKey: titleKey('Kept As Read') })).toMatchObject({ description: 'changed', revision: 1 });
+    await store.rekeyTitles((title) => `rekeyed ${title}`);
+    for (const seen of [created, read, listed]) expect(seen).toMatchObject({ description: '', titleKey: 'old key', revision: 0 });
+    expect(await store.get(created.id)).toMatchObject({ description: 'changed', titleKey: 'rekeyed Kept As Read', revision: 1 });
+  });
+
   it('updates, refuses a taken title on update, lists visible rooms in id order, deletes', async () => {
     const store = await fresh();
     const one = await store.create(room('One'));
