@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { freePort, untilListening } from './ports.mjs';
+import { replaceInReadme } from './readme.mjs';
 import { shippedFlags } from './shipped-flags.mjs';
 
 const env = process.env;
@@ -656,14 +657,7 @@ function render(r) {
 
 /** The last table in README.md, between its markers; only for a full run into bench/results. */
 function updateReadme(table) {
-  const path = join(root, 'README.md');
-  const readme = readFileSync(path, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) return log('README.md has no bench markers; not updated');
-  writeFileSync(path, `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`);
+  if (!replaceInReadme(join(root, 'README.md'), 'bench', table)) log('README.md has no bench markers; not updated');
 }
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, fdLimit: fdLimit() };

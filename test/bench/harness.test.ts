@@ -219,7 +219,7 @@ describe('bench/instructions.mjs (tiny counts)', () => {
   /** Three servers started under valgrind one after another: about two minutes here. */
   const INSTR_RUN_MS = 300_000;
   const out = mkdtempSync(join(tmpdir(), 'instructions-'));
-  const untouched = [join(root, 'bench/results/instructions.json'), join(root, 'bench/results/instructions.md')];
+  const untouched = [join(root, 'bench/results/instructions.json'), join(root, 'bench/results/instructions.md'), join(root, 'README.md')];
   const before = untouched.map(contents);
   let run: { code: number | null; output: string };
 
@@ -239,14 +239,25 @@ describe('bench/instructions.mjs (tiny counts)', () => {
 
   it('counts the instructions of every request it drives, on our server and on bare node:http, into BENCH_OUT only', () => {
     expect(run.code, run.output).toBe(0);
-    const { results } = JSON.parse(readFileSync(join(out, 'instructions.json'), 'utf8')) as { results: Record<string, Record<string, number>> };
+    const { results, collections } = JSON.parse(readFileSync(join(out, 'instructions.json'), 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+      collections: Record<string, Record<string, { young: number; old: number; instructions: number }>>;
+    };
     // Only the stacks asked for, each on the routes it has (bare node:http creates no room).
     expect(Object.keys(results.getRoom!).sort()).toEqual(['baseline', 'server']);
     expect(Object.keys(results.createRoom!)).toEqual(['server']);
     for (const count of [results.getRoom!.server, results.getRoom!.baseline, results.createRoom!.server]) {
       expect(Number.isInteger(count) && count! > 1000, `${count} instructions a request`).toBe(true);
     }
-    expect(readFileSync(join(out, 'instructions.md'), 'utf8')).toMatch(/\| getRoom \| bare node:http \| [\d,]+ \| [\d.]+ \|/);
+    // Every count says how many of V8's collections it holds (none, in so few requests, is a fair answer).
+    for (const [route, byStack] of Object.entries(collections)) {
+      for (const [stack, { young, old, instructions }] of Object.entries(byStack)) {
+        expect([young, old, instructions].every(Number.isInteger), `${young}, ${old}, ${instructions}`).toBe(true);
+        // A count without collections has none of their instructions; one with them has fewer than the whole.
+        expect(instructions === 0 ? young + old === 0 : instructions < results[route]![stack]!, `${route} ${stack}`).toBe(true);
+      }
+    }
+    expect(readFileSync(join(out, 'instructions.md'), 'utf8')).toMatch(/\| getRoom \| bare node:http \| [\d,]+ \| [\d.]+ \| [\d,]+ \(\d+, \d+\) \| [\d,]+ \| [\d.]+ \|/);
     expect(untouched.map(contents)).toEqual(before);
   });
 });
