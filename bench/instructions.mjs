@@ -33,12 +33,8 @@ const DETERMINISTIC = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
 const VGDB_ENV = { USER: 'bench', LOGNAME: 'bench', HOST: '127.0.0.1' };
 
 /**
- * Our server's young generation starts at the 4 MB it ships with as its cap, the size it grows to natively
- * under load (a scavenge every 3.2 MB there). Under valgrind, V8's growth heuristic left it at its first
- * 1 MB (a scavenge every 94 getRooms against about 290 natively), about 3,800 instructions a getRoom that no
- * native run spends. The peers are left to V8, which grows fastify's to its native 16 MB in some runs and
- * not in others (collectionsIn): fixing it at 16 MB from the start made its scavenges copy far more and its
- * getRoom count 109,175.
+ * On the reads, our server's young generation starts at the cap it ships with, which it reaches natively
+ * under load and under valgrind did not; the peers are left to V8 (README, "Instructions a request").
  */
 const shippedSemiSpace = shippedFlags(root).find((flag) => flag.startsWith('--max-semi-space-size='));
 const grownYoungGeneration = (stack) => (stack === 'server' && shippedSemiSpace ? [shippedSemiSpace.replace('--max-', '--min-')] : []);
@@ -158,11 +154,8 @@ async function count(stackName, route, dir) {
 
 /**
  * V8's collections inside the count, from the calls callgrind saw: young (scavenges), old (mark-compact),
- * and the instructions of all of them (Heap::CollectGarbage with what it calls). How often V8 collects
- * under valgrind is not the same from run to run: it grew fastify's young generation to 16 MB in one run
- * (3 scavenges in 5,000 getRooms) and left it at 1 MB in another (76), with the same flags. And whether an
- * old-generation collection falls inside the 5,000 counted requests is a matter of where the window ends.
- * So the table gives each count with its collections and without them.
+ * and the instructions of all of them (Heap::CollectGarbage with what it calls), which do not repeat from
+ * run to run under valgrind (README, "Instructions a request").
  */
 function collectionsIn(dump) {
   const names = new Map();
@@ -171,8 +164,8 @@ function collectionsIn(dump) {
   let collecting = false;
   for (const line of dump.split('\n')) {
     if (collecting) {
-      // The line after a `calls=` line is the calls' inclusive cost: position, then instructions.
-      found.instructions += Number(line.split(' ')[1]);
+      // The line after a `calls=` line is the calls' inclusive cost: position(s), then the one event, Ir.
+      found.instructions += Number(line.slice(line.lastIndexOf(' ') + 1));
       collecting = false;
       continue;
     }
@@ -186,7 +179,8 @@ function collectionsIn(dump) {
     const times = Number(line.slice(6, line.indexOf(' ')));
     if (callee.includes('ScavengerCollector::CollectGarbage()')) found.young += times;
     else if (callee.includes('MarkCompactCollector::CollectGarbage()')) found.old += times;
-    else if (callee.startsWith('v8::internal::Heap::CollectGarbage(')) collecting = true;
+    // A call from within a collection (callgrind names the recursion `...'2`) is counted in the outer one.
+    else if (callee.startsWith('v8::internal::Heap::CollectGarbage(') && !/'\d+$/.test(callee)) collecting = true;
   }
   return found;
 }
@@ -218,10 +212,11 @@ const lines = [
   '|---|---|---|---|---|---|---|',
 ];
 for (const [route, byStack] of Object.entries(results)) {
-  const without = (stack) => byStack[stack] - collections[route][stack].instructions;
+  const without = (stack) => (byStack[stack] === undefined ? undefined : byStack[stack] - collections[route][stack].instructions);
   for (const [stack, instructions] of Object.entries(byStack)) {
     const { young, old, instructions: collecting } = collections[route][stack];
-    const ratio = (a, b) => (stack === 'server' ? '' : (a / b).toFixed(3));
+    // No ratio on our own row, nor on a run without our server (INSTR_STACKS).
+    const ratio = (a, b) => (stack === 'server' || a === undefined ? '' : (a / b).toFixed(3));
     lines.push(
       `| ${route} | ${LABELS[stack]} | ${instructions.toLocaleString('en')} | ${ratio(byStack.server, instructions)} | ${collecting.toLocaleString('en')} (${young}, ${old}) | ${without(stack).toLocaleString('en')} | ${ratio(without('server'), without(stack))} |`,
     );

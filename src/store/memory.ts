@@ -67,6 +67,7 @@ export class MemoryRoomStore implements RoomStore {
       this.idsByTitleKey.delete(room.titleKey);
       this.idsByTitleKey.set(changes.titleKey, id);
     }
+    // Spread (see create): an update is not a read's path, and spelled out it would drift from StoredRoom.
     const updated = Object.freeze({ ...room, ...changes, revision: room.revision + 1 });
     this.rooms.set(id, updated);
     return updated;
