@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNpm as start, waitFor } from './support/process.js';
 import { freePort } from './support/prism.js';
@@ -66,6 +67,30 @@ describe('npm start', () => {
     const log = server.output();
     for (const secret of [PASSWORD, token, token.split('.')[2]!, 'not-a-token-at-all', 'process-test-secret-key-0123456789']) {
       expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('npm start at LOG_LEVEL=warn', () => {
+  it('writes no line for a request answered whole, and one for a request its client abandoned', async () => {
+    const port = await freePort();
+    const server = start({ PORT: String(port), HOST: '127.0.0.1', SECRET_KEY: 'process-test-secret-key-0123456789', LOG_LEVEL: 'warn' });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok === true, 'the server to answer');
+      expect((await fetch(`http://127.0.0.1:${port}/chats/1`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/chats/404404`)).status).toBe(404);
+      // A body announced and never sent: the server is still reading it when the client goes.
+      const socket = connect(port, '127.0.0.1');
+      socket.write('POST /chats HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      await waitFor(() => server.output().includes('"msg":"request aborted"'), 'the abandoned request\'s line');
+      const line = JSON.parse(server.output().split('\n').find((l) => l.includes('"msg":"request aborted"'))!);
+      expect(line).toMatchObject({ level: 40, req: { method: 'POST', url: '/chats' } });
+      expect(server.output()).not.toContain('request completed');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 });

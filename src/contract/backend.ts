@@ -115,7 +115,8 @@ export class OpenAPI31Backend extends OpenAPIBackend {
    */
   handle(req: Request, ...args: unknown[]): MaybeAsync<unknown> {
     if (!this.routes) return this.init().then(() => this.handle(req, ...args));
-    const context = { api: this } as unknown as Context;
+    // Every field a step fills in is there from the start, so that filling it in does not change the object's shape.
+    const context = { api: this, request: undefined, operation: undefined, security: undefined, validation: undefined, response: undefined } as unknown as Context;
     const answer = this.respond(context, req, args);
     const { postResponseHandler } = this.handlers;
     if (!postResponseHandler) return answer;

@@ -37,11 +37,12 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
   const bodyTypes = Object.keys((operation.requestBody as { content?: object } | undefined)?.content ?? {});
   const jsonOnlyBody = bodyTypes.length === 1 && bodyTypes[0] === 'application/json';
   const validators = validator.getRequestValidatorsForOperation(operation.operationId!) ?? [];
+  const copyPath = parameters.some((p) => p.in === 'path' && !asGiven(p.schema));
 
   return (request) => {
     const { body, requestBody } = request;
     // Copies, as upstream checks copies: a request that fails keeps the values it came with, and the path
-    // parameters the handler sees stay as the path gave them.
+    // parameters the handler sees stay as the path gave them (those no schema can change need no copy).
     const query: Record<string, unknown> = Object.create(null);
     for (const name in request.query) {
       const value = request.query[name];
@@ -59,7 +60,7 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
         errors = [{ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: [], message: (err as Error).message } as ErrorObject];
       }
     }
-    const checked: Record<string, unknown> = { path: { ...request.params }, query, header: request.headers, cookie: {} };
+    const checked: Record<string, unknown> = { path: copyPath ? { ...request.params } : request.params, query, header: request.headers, cookie: {} };
     if (typeof requestBody === 'object' || contentType(request.headers['content-type']) === 'application/json') checked.requestBody = requestBody;
     for (const validate of validators) {
       if (validate(checked)) continue;
@@ -68,6 +69,18 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
     if (!errors) request.query = query;
     return errors;
   };
+}
+
+/** Keywords that only check or describe a string: under them Ajv neither coerces nor fills in anything. */
+const STRING_CHECKS = new Set(['type', 'minLength', 'maxLength', 'pattern', 'format', 'description', 'title', 'example', 'examples']);
+
+/**
+ * Whether a path parameter's schema leaves its value as the path gave it, a string, so that it can be
+ * checked without a copy: a path parameter arrives as a string, and Ajv coerces or fills in only what a
+ * schema of another type, or a default, asks for.
+ */
+function asGiven(schema: { type?: unknown } | undefined): boolean {
+  return schema !== undefined && schema.type === 'string' && Object.keys(schema).every((keyword) => STRING_CHECKS.has(keyword));
 }
 
 /** The media type of a Content-Type header, in lower case and without parameters. */

@@ -1,18 +1,21 @@
 import type { Operation } from 'openapi-backend';
 
-interface Route {
-  operation: Operation;
+/** A path template of the document, with the operations it has. */
+interface Template {
   /** The template's segments after its leading slash: each a literal, or null for a parameter. */
   segments: (string | null)[];
   names: string[];
-  /** Length of the literal part: the more literal, the more specific, as openapi-backend orders matches. */
-  literalLength: number;
+  /** Its operations by method (lower case), and those methods in the document's order, for a 405. */
+  operations: Map<string, Operation>;
+  methods: string[];
 }
 
 /** What a request's method and path come to: its operation and path parameters, or the methods its path has (none: 404). */
 export type RouteMatch = { operation: Operation; params: Record<string, string> } | { operation: null; methods: string[] };
 
 const PARAMETER = /\{([^}]+)\}/g;
+const SLASH = 47;
+const NO_VALUES: string[] = [];
 
 /**
  * A template as segments. Upstream matches a template as a RegExp with `([^/]+)` for each parameter; a
@@ -21,7 +24,7 @@ const PARAMETER = /\{([^}]+)\}/g;
  * literal text (`/files/{name}.json`) would need the RegExp: the document has none, and one is refused
  * at start rather than matched otherwise.
  */
-function compile(operation: Operation): Route {
+function compile(operation: Operation): Template {
   const names = [...operation.path.matchAll(PARAMETER)].map((m) => m[1]!);
   const segments = operation.path.split('/').slice(1).map((segment) => {
     if (!segment.includes('{')) return segment;
@@ -29,22 +32,23 @@ function compile(operation: Operation): Route {
     return null;
   });
   return {
-    operation,
     segments,
     names,
-    literalLength: operation.path.split(PARAMETER).filter((_, i) => i % 2 === 0).join('').length,
+    operations: new Map(),
+    methods: [],
   };
 }
 
-/** The route's path parameters' raw values if `path` (with as many slashes) fits its template, else null. */
-function fit(route: Route, path: string): string[] | null {
-  const values: string[] = [];
+/** The template's path parameters' raw values if `path` (with as many slashes) fits it, else null. */
+function fit(template: Template, path: string): string[] | null {
+  let values = NO_VALUES;
   let at = 1;
-  for (const literal of route.segments) {
+  for (const literal of template.segments) {
     let end = path.indexOf('/', at);
     if (end < 0) end = path.length;
     if (literal === null) {
       if (end === at) return null;
+      if (values === NO_VALUES) values = [];
       values.push(path.slice(at, end));
     } else if (end - at !== literal.length || !path.startsWith(literal, at)) {
       return null;
@@ -78,46 +82,96 @@ function needsTrim(text: string): boolean {
 }
 
 /**
+ * The first character of a path's first segment, the slash for an empty one: a template whose first
+ * segment is literal text fits only paths whose first segment starts as its does.
+ */
+function firstCharacter(path: string): number {
+  return path.length > 1 ? path.charCodeAt(1) : SLASH;
+}
+
+/** What firstCharacter gives for every path whose first segment the template's literal one fits; null for a parameter. */
+function literalStart(template: Template): number | null {
+  const first = template.segments[0]!;
+  if (first === null) return null;
+  return first.length ? first.charCodeAt(0) : SLASH;
+}
+
+/** Templates with as many slashes, in the order they are tried, by the first character of a path's first segment. */
+class Shape {
+  private readonly byFirstCharacter = new Map<number, Template[]>();
+  /** What a path whose first segment starts no literal one can fit: the templates that start with a parameter. */
+  private readonly parameterFirst: Template[];
+
+  constructor(templates: Template[]) {
+    this.parameterFirst = templates.filter((t) => literalStart(t) === null);
+    for (const template of templates) {
+      const code = literalStart(template);
+      if (code === null || this.byFirstCharacter.has(code)) continue;
+      this.byFirstCharacter.set(code, templates.filter((t) => literalStart(t) === null || literalStart(t) === code));
+    }
+  }
+
+  candidates(path: string): Template[] {
+    return this.byFirstCharacter.get(firstCharacter(path)) ?? this.parameterFirst;
+  }
+}
+
+/**
  * The document's operations by method and path, matched as openapi-backend's router matches them (the
  * operation, its 405 and 404, path parameters percent-decoded; test/request-pipeline.test.ts compares
  * the two), with its per-request work done once: upstream rebuilds its operation list and a RegExp per
  * template on every match, and parses the path again on each of the four times it parses a request.
- * Routes are grouped by how many slashes their path has, so a request tries only the few of its shape.
+ * A request tries only the templates of its shape (as many slashes) whose first segment can fit its
+ * own, and each template once for all its methods.
  */
 export class OperationRoutes {
-  private readonly byShape = new Map<number, Route[]>();
+  private readonly shapes = new Map<number, Shape>();
 
   constructor(
     operations: Operation[],
     private readonly options: { apiRoot: string; ignoreTrailingSlashes: boolean },
   ) {
-    // Most literal first, so a path without parameters wins over any template it fits.
-    for (const route of operations.map(compile).sort((a, b) => b.literalLength - a.literalLength)) {
-      const shape = slashes(route.operation.path);
-      const routes = this.byShape.get(shape);
-      if (routes) routes.push(route);
-      else this.byShape.set(shape, [route]);
+    // Most literal first (a stable sort: the document's order among equals), so a path without
+    // parameters wins over any template it fits. A path's operations are adjacent in that order.
+    const templates = new Map<string, Template>();
+    for (const operation of [...operations].sort((a, b) => literalLength(b.path) - literalLength(a.path))) {
+      let template = templates.get(operation.path);
+      if (!template) templates.set(operation.path, (template = compile(operation)));
+      template.operations.set(operation.method, operation);
+      template.methods.push(operation.method);
     }
+    const byShape = new Map<number, Template[]>();
+    for (const [path, template] of templates) {
+      const shape = slashes(path);
+      byShape.set(shape, [...(byShape.get(shape) ?? []), template]);
+    }
+    for (const [shape, list] of byShape) this.shapes.set(shape, new Shape(list));
   }
 
   /** `method` in lower case, `path` as the request has it (query and trailing slashes are left out here). */
   match(method: string, path: string): RouteMatch {
     const relative = this.relative(requestPath(path));
-    const methods: string[] = [];
-    if (relative === null) return { operation: null, methods };
-    for (const route of this.byShape.get(slashes(relative)) ?? []) {
-      const values = fit(route, relative);
-      if (!values) continue;
-      if (route.operation.method === method) return { operation: route.operation, params: paramsOf(route, values) };
-      methods.push(route.operation.method);
+    let methods: string[] | undefined;
+    if (relative !== null) {
+      for (const template of this.candidates(relative)) {
+        const values = fit(template, relative);
+        if (!values) continue;
+        const operation = template.operations.get(method);
+        if (operation) return { operation, params: paramsOf(template, values) };
+        (methods ??= []).push(...template.methods);
+      }
     }
-    return { operation: null, methods };
+    return { operation: null, methods: methods ?? [] };
   }
 
   /** Whether some operation has this path, whatever its method: a path that is not the API's belongs to the host. */
   servesPath(path: string): boolean {
     const relative = this.relative(requestPath(path));
-    return relative !== null && (this.byShape.get(slashes(relative)) ?? []).some((route) => fit(route, relative) !== null);
+    return relative !== null && this.candidates(relative).some((template) => fit(template, relative) !== null);
+  }
+
+  private candidates(relative: string): Template[] {
+    return this.shapes.get(slashes(relative))?.candidates(relative) ?? [];
   }
 
   /** The path below the API root without trailing slashes (upstream's normalizePath), or null outside the root. */
@@ -132,18 +186,23 @@ export class OperationRoutes {
     }
     if (ignoreTrailingSlashes) {
       let end = relative.length;
-      while (end > 1 && relative.charCodeAt(end - 1) === 47) end--;
+      while (end > 1 && relative.charCodeAt(end - 1) === SLASH) end--;
       relative = relative.slice(0, end);
     }
     return relative;
   }
 }
 
+/** Length of a template's literal part. */
+function literalLength(path: string): number {
+  return path.split(PARAMETER).filter((_, i) => i % 2 === 0).join('').length;
+}
+
 /** Path parameters, percent-decoded; {} when one does not decode, as upstream gives. */
-function paramsOf(route: Route, values: string[]): Record<string, string> {
+function paramsOf(template: Template, values: string[]): Record<string, string> {
   const params: Record<string, string> = {};
   try {
-    for (let i = 0; i < route.names.length; i++) params[route.names[i]!] = decoded(values[i]!);
+    for (let i = 0; i < template.names.length; i++) params[template.names[i]!] = decoded(values[i]!);
   } catch {
     return {};
   }

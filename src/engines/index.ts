@@ -15,6 +15,12 @@ interface Stores {
   rooms: RoomStore;
   messages: MessageStore;
   ready: Promise<void>;
+  /**
+   * Whether an operation can be left waiting, and so needs the store deadline. The embedded store answers
+   * within the call, where no deadline can fire; wrapping it cost every read a proxy trap, a WeakMap
+   * lookup and a closure call. Stores given as overrides are not known to answer at once.
+   */
+  canStall: boolean;
 }
 
 /**
@@ -27,10 +33,10 @@ async function openStores(config: Config, logger: Logger): Promise<Stores> {
     logger.info({ store: 'mongo' }, 'using MongoDB (MONGODB_URI)');
     const { MongoRoomStore } = await import('../store/mongo.js');
     const { store, ready } = MongoRoomStore.open(config.mongodbUri, logger);
-    return { rooms: store, messages: store, ready };
+    return { rooms: store, messages: store, ready, canStall: true };
   }
   logger.info({ store: 'memory' }, 'using the embedded in-memory store: data lives in this process and is lost when it stops');
-  return { rooms: new MemoryRoomStore(), messages: new MemoryMessageStore(), ready: Promise.resolve() };
+  return { rooms: new MemoryRoomStore(), messages: new MemoryMessageStore(), ready: Promise.resolve(), canStall: false };
 }
 
 function inProcessEngines(config: Config): LiveEngines {
@@ -60,7 +66,7 @@ export interface EngineOverrides {
  */
 export async function openEngines(config: Config, logger: Logger, overrides: EngineOverrides = {}): Promise<Engines> {
   const stores: Stores = overrides.rooms
-    ? { rooms: overrides.rooms, messages: overrides.messages ?? new MemoryMessageStore(), ready: Promise.resolve() }
+    ? { rooms: overrides.rooms, messages: overrides.messages ?? new MemoryMessageStore(), ready: Promise.resolve(), canStall: true }
     : await openStores(config, logger);
   let live: LiveEngines;
   if (config.redisUrl) {
@@ -70,8 +76,9 @@ export async function openEngines(config: Config, logger: Logger, overrides: Eng
   } else {
     live = inProcessEngines(config);
   }
-  const rooms = withDeadline(stores.rooms, config.storeTimeoutMs);
-  const messages = withDeadline(stores.messages, config.storeTimeoutMs);
+  const deadlineMs = stores.canStall ? config.storeTimeoutMs : 0;
+  const rooms = withDeadline(stores.rooms, deadlineMs);
+  const messages = withDeadline(stores.messages, deadlineMs);
   return {
     ...live,
     broker: overrides.broker ?? live.broker,
