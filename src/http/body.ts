@@ -55,25 +55,28 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
   // type-is takes an empty list as any type: an empty one must read nothing as JSON text.
   const jsonTextTypes = [...textTypes];
 
-  return async (req) => {
-    if (!hasBody(req)) return { body: undefined, headers: req.headers };
+  // One promise from the bytes to the body, rather than an await at each step: the steps before the read
+  // answer at once, and each await cost a turn of the microtask queue.
+  return (req) => {
+    if (!hasBody(req)) return Promise.resolve({ body: undefined, headers: req.headers });
     const plain = PLAIN_JSON.has(req.headers['content-type']!);
     const json = plain || Boolean(typeIs(req, JSON_TYPES));
-    if (!json && (!jsonTextTypes.length || !typeIs(req, jsonTextTypes))) throw new ApiError(604, 'Content-Type');
+    if (!json && (!jsonTextTypes.length || !typeIs(req, jsonTextTypes))) return Promise.reject(new ApiError(604, 'Content-Type'));
     if (readByHost(req)) {
       const parsed = (req as { body?: unknown }).body;
-      return json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? ''));
+      return Promise.resolve(json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? '')));
     }
-    const text = await readText(req, limit, json, plain ? 'utf-8' : charsetOf(req) || 'utf-8');
-    if (text === undefined) return { body: undefined, headers: req.headers };
-    if (!json) return jsonText(req, text);
-    try {
-      return { body: JSON.parse(text) as unknown, headers: req.headers };
-    } catch {
-      // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
-      // ChitChat authorized before it read the body.
-      return { body: text, headers: req.headers };
-    }
+    return readText(req, limit, json, plain ? 'utf-8' : charsetOf(req) || 'utf-8').then((text): ReadBody => {
+      if (text === undefined) return { body: undefined, headers: req.headers };
+      if (!json) return jsonText(req, text);
+      try {
+        return { body: JSON.parse(text) as unknown, headers: req.headers };
+      } catch {
+        // Malformed JSON goes on as text: openapi-backend reports it (103) after authorization, as
+        // ChitChat authorized before it read the body.
+        return { body: text, headers: req.headers };
+      }
+    });
   };
 }
 
@@ -88,29 +91,27 @@ function jsonText(req: IncomingMessage, text: string): ReadBody {
  * sent chunked as with Content-Length: 0. Bodies are UTF-8: one that is not is refused (103), not read with
  * U+FFFD in place of what it could not decode, which would store a different text than the client sent.
  */
-async function readText(req: IncomingMessage, limit: number, json: boolean, charset: string): Promise<string | undefined> {
+function readText(req: IncomingMessage, limit: number, json: boolean, charset: string): Promise<string | undefined> {
   if ((json && !charset.startsWith('utf-')) || (charset !== 'utf-8' && !iconv.encodingExists(charset))) {
-    throw bodyError(415, 'charset.unsupported', `unsupported charset "${charset.toUpperCase()}"`);
+    return Promise.reject(bodyError(415, 'charset.unsupported', `unsupported charset "${charset.toUpperCase()}"`));
   }
   // An empty header is no coding, as a missing one.
   if ((req.headers['content-encoding'] || 'identity').toLowerCase() !== 'identity') {
-    throw bodyError(415, 'encoding.unsupported', 'content encoding unsupported');
+    return Promise.reject(bodyError(415, 'encoding.unsupported', 'content encoding unsupported'));
   }
   // Not read by a host, yet not readable: the client went while the request waited (a rate limit on Redis,
   // a host's middleware). Nothing is to be answered or logged.
-  if (!req.readable) throw bodyError(400, 'request.aborted', 'request aborted');
-  let bytes: Buffer;
-  try {
-    bytes = await getRawBody(req, { length: req.headers['content-length'], limit });
-  } catch (err) {
+  if (!req.readable) return Promise.reject(bodyError(400, 'request.aborted', 'request aborted'));
+  return getRawBody(req, { length: req.headers['content-length'], limit }).then(
+    (bytes) => {
+      if (!isUtf8(bytes)) throw bodyError(400, 'entity.verify.failed', 'the body is not UTF-8');
+      let text = charset === 'utf-8' ? bytes.toString('utf8') : iconv.decode(bytes, charset);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark is not text (iconv drops its own)
+      return text || undefined;
+    },
     // Answered once the client has sent the rest (413 while it still sends would reach it as a reset).
-    await drained(req);
-    throw err;
-  }
-  if (!isUtf8(bytes)) throw bodyError(400, 'entity.verify.failed', 'the body is not UTF-8');
-  let text = charset === 'utf-8' ? bytes.toString('utf8') : iconv.decode(bytes, charset);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark is not text (iconv drops its own)
-  return text || undefined;
+    (err: unknown) => drained(req).then(() => Promise.reject(err)),
+  );
 }
 
 /** The charset parameter of the Content-Type, in lower case; '' when there is none or the header does not parse. */

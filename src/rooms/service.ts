@@ -168,9 +168,10 @@ export class RoomService {
   list(limit: number, cursor: string | undefined): MaybeAsync<RoomPage> {
     const afterId = cursor === undefined ? 0 : Number(cursor);
     return andThen(this.deps.store.listVisible(afterId, limit + 1), (rooms) => {
-      const page = rooms.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor = rooms.length > limit && last ? String(last.id) : null;
+      // One room more than the page was asked for: there is a next page, after the page's last room.
+      const more = rooms.length > limit;
+      const page = more ? rooms.slice(0, limit) : rooms;
+      const nextCursor = more && limit > 0 ? String(page[limit - 1]!.id) : null;
       return andThen(allOf(page.map((room) => this.toResource(room))), (resources) => ({ rooms: resources, next_cursor: nextCursor }));
     });
   }
