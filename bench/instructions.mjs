@@ -185,19 +185,41 @@ function collectionsIn(dump) {
   return found;
 }
 
+/**
+ * Whether V8's collections took a count over: an old-generation collection in the window, or a fifth of
+ * the count in collections. Such a count is taken again, once (README, "Instructions a request"). Not in
+ * a count of under a thousand requests, where one scavenge is a large share of any count.
+ */
+const overrun = ({ instructions, collections: { old, instructions: collecting } }) => REQUESTS >= 1000 && (old > 0 || collecting * 5 > instructions);
+
+/** A count, and when V8's collections took it over, a second one: the lower is kept, the other reported beside it. */
+async function settledCount(stack, route, dir) {
+  const report = (counted) => {
+    const { young, old, instructions } = counted.collections;
+    console.error(`instructions: ${route.name} ${stack} ${counted.instructions} (${instructions} in collections: young ${young}, old ${old})`);
+    return counted;
+  };
+  const first = report(await count(stack, route, dir));
+  if (!overrun(first)) return first;
+  console.error(`instructions: ${route.name} ${stack}: collections took the count over; counting again`);
+  const second = report(await count(stack, route, dir));
+  const [kept, other] = second.instructions < first.instructions ? [second, first] : [first, second];
+  return { ...kept, alsoCounted: other.instructions };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'chitchat-instructions-'));
 const results = {};
 const collections = {};
+const recounted = {};
 try {
   for (const route of ROUTES) {
     results[route.name] = {};
     collections[route.name] = {};
     for (const stack of route.stacks) {
-      const counted = await count(stack, route, dir);
+      const counted = await settledCount(stack, route, dir);
       results[route.name][stack] = counted.instructions;
       collections[route.name][stack] = counted.collections;
-      const { young, old, instructions } = counted.collections;
-      console.error(`instructions: ${route.name} ${stack} ${counted.instructions} (${instructions} in collections: young ${young}, old ${old})`);
+      if (counted.alsoCounted !== undefined) (recounted[route.name] ??= {})[stack] = counted.alsoCounted;
     }
   }
 } finally {
@@ -222,8 +244,12 @@ for (const [route, byStack] of Object.entries(results)) {
     );
   }
 }
+const again = Object.entries(recounted).flatMap(([route, byStack]) =>
+  Object.entries(byStack).map(([stack, other]) => `${route} on ${LABELS[stack]} (the other count: ${other.toLocaleString('en')})`),
+);
+if (again.length) lines.push('', `Counted twice, V8's collections having taken a count over, and the lower kept: ${again.join('; ')}.`);
 mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'instructions.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, warm: WARM, requests: REQUESTS, flags: DETERMINISTIC, results, collections }, null, 2)}\n`);
+writeFileSync(join(OUT, 'instructions.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, warm: WARM, requests: REQUESTS, flags: DETERMINISTIC, results, collections, recounted }, null, 2)}\n`);
 writeFileSync(join(OUT, 'instructions.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
 // Only a full run into bench/results is the README's table.
