@@ -37,21 +37,15 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
   const bodyTypes = Object.keys((operation.requestBody as { content?: object } | undefined)?.content ?? {});
   const jsonOnlyBody = bodyTypes.length === 1 && bodyTypes[0] === 'application/json';
   const validators = validator.getRequestValidatorsForOperation(operation.operationId!) ?? [];
+  // Copies, as upstream checks copies: a request that fails keeps the values it came with, and the path
+  // parameters the handler sees stay as the path gave them. What no schema can change needs no copy: path
+  // parameters that are plain strings, and the query of an operation that declares no query parameter.
   const copyPath = parameters.some((p) => p.in === 'path' && !asGiven(p.schema));
+  const copyQuery = parameters.some((p) => p.in === 'query');
 
   return (request) => {
     const { body, requestBody } = request;
-    // Copies, as upstream checks copies: a request that fails keeps the values it came with, and the path
-    // parameters the handler sees stay as the path gave them (those no schema can change need no copy).
-    const query: Record<string, unknown> = Object.create(null);
-    for (const name in request.query) {
-      const value = request.query[name];
-      query[name] = Array.isArray(value) ? [...value] : value;
-    }
-    for (const name of arrayQuery) {
-      const value = query[name];
-      if (typeof value === 'string') query[name] = [value];
-    }
+    const query = copyQuery ? queryCopy(request.query, arrayQuery) : request.query;
     let errors: ErrorObject[] | null = null;
     if (jsonOnlyBody && body !== undefined && typeof body !== 'object') {
       try {
@@ -60,7 +54,7 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
         errors = [{ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: [], message: (err as Error).message } as ErrorObject];
       }
     }
-    const checked: Record<string, unknown> = { path: copyPath ? { ...request.params } : request.params, query, header: request.headers, cookie: {} };
+    const checked: Record<string, unknown> = { path: copyPath ? { ...request.params } : request.params, query, header: request.headers, cookie: NO_COOKIES };
     if (typeof requestBody === 'object' || contentType(request.headers['content-type']) === 'application/json') checked.requestBody = requestBody;
     for (const validate of validators) {
       if (validate(checked)) continue;
@@ -69,6 +63,23 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
     if (!errors) request.query = query;
     return errors;
   };
+}
+
+/** Cookies are no parameter of the document (refused at start), so their schema reads nothing and writes nothing. */
+const NO_COOKIES = Object.freeze({});
+
+/** The query as its schema is to coerce it: arrays copied, and a single value of an array parameter made one. */
+function queryCopy(values: Record<string, unknown>, arrayQuery: string[]): Record<string, unknown> {
+  const query: Record<string, unknown> = Object.create(null);
+  for (const name in values) {
+    const value = values[name];
+    query[name] = Array.isArray(value) ? [...value] : value;
+  }
+  for (const name of arrayQuery) {
+    const value = query[name];
+    if (typeof value === 'string') query[name] = [value];
+  }
+  return query;
 }
 
 /** Keywords that only check or describe a string: under them Ajv neither coerces nor fills in anything. */
