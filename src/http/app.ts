@@ -193,8 +193,9 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
       fail(req, res, err);
     }
     if (isThenable(answer)) Promise.resolve(answer).catch((err: unknown) => fail(req, res, err));
-    // Below info, a response written whole by now, and not a 5xx, can have no line: the listener is left
-    // out (about 550 instructions a getRoom at warn). 'close' comes on a later tick, so it is not missed.
+    // Below info, a line is written for a 5xx, or for a response not finished when it closes. One ended by
+    // now and not a 5xx gets no listener (about 550 instructions a getRoom at warn): at most, a client gone
+    // before taking its bytes goes unlogged. 'close' comes on a later tick, so no other line is missed.
     if (!res.writableEnded || res.statusCode >= 500 || logger.isLevelEnabled('info')) res.on('close', logOnClose);
   };
 }

@@ -64,7 +64,8 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
     if (!json && (!jsonTextTypes.length || !typeIs(req, jsonTextTypes))) return Promise.reject(new ApiError(604, 'Content-Type'));
     if (readByHost(req)) {
       const parsed = (req as { body?: unknown }).body;
-      return Promise.resolve(json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? '')));
+      // In an executor, so that a value String() refuses (a host's null-prototype form) rejects as any failure does.
+      return new Promise((resolve) => resolve(json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? ''))));
     }
     return readText(req, limit, json, plain ? 'utf-8' : charsetOf(req) || 'utf-8').then((text): ReadBody => {
       if (text === undefined) return { body: undefined, headers: req.headers };
