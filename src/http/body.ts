@@ -64,8 +64,12 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
     if (!json && (!jsonTextTypes.length || !typeIs(req, jsonTextTypes))) return Promise.reject(new ApiError(604, 'Content-Type'));
     if (readByHost(req)) {
       const parsed = (req as { body?: unknown }).body;
-      // In an executor, so that a value String() refuses (a host's null-prototype form) rejects as any failure does.
-      return new Promise((resolve) => resolve(json ? { body: parsed, headers: req.headers } : jsonText(req, String(parsed ?? ''))));
+      if (json) return Promise.resolve({ body: parsed, headers: req.headers });
+      // A host's form parser (express.urlencoded()) gives the fields, in an object that may have no prototype:
+      // they are the body, as a form this reader reads itself.
+      if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) return Promise.resolve(asJson(req, { ...parsed }));
+      // In an executor, so that a value String() refuses rejects as any failure does.
+      return new Promise((resolve) => resolve(jsonText(req, String(parsed ?? ''))));
     }
     return readText(req, limit, json, plain ? 'utf-8' : charsetOf(req) || 'utf-8').then((text): ReadBody => {
       if (text === undefined) return { body: undefined, headers: req.headers };
@@ -83,8 +87,11 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
 
 /** A body of one of the JSON text types: JSON, or form fields when a form is not JSON; validated as JSON. */
 function jsonText(req: IncomingMessage, text: string): ReadBody {
-  return { body: jsonOrForm(text, typeIs(req, [FORM]) !== false), headers: { ...req.headers, 'content-type': 'application/json' } };
+  return asJson(req, jsonOrForm(text, typeIs(req, [FORM]) !== false));
 }
+
+/** A body validated as JSON, whatever the request labelled it. */
+const asJson = (req: IncomingMessage, body: unknown): ReadBody => ({ body, headers: { ...req.headers, 'content-type': 'application/json' } });
 
 /**
  * The body as text, in `charset`, its Content-Type's (UTF-8 when it names none; JSON's must be a

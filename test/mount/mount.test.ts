@@ -4,6 +4,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseQuerystring } from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
@@ -198,27 +199,56 @@ describe('the service mounted at /chat in an express app (createChitChatExpress)
     expect((await fetch(`${origin}/chat/health`)).status).toBe(200);
   });
 
-  it("takes a body the host's own JSON parser read before the mount as the host read it", async () => {
+  /** Runs `use` against the API mounted at /chat in an express app whose `parsers` read bodies ahead of the mount. */
+  async function behindHostParsers(parsers: express.RequestHandler[], use: (chats: string) => Promise<void>): Promise<void> {
     const chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
     const app = express();
-    app.use(express.json());
+    app.use(...parsers);
     app.use('/chat', chat.middleware);
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       await chat.ready;
-      const { port } = server.address() as { port: number };
-      const created = await post(`http://127.0.0.1:${port}/chat/chats`, { title: 'Parsed by the host', visibility: 'public' });
-      expect(created.status).toBe(201);
-      expect(await created.json()).toMatchObject({ title: 'Parsed by the host' });
-      const invalid = await post(`http://127.0.0.1:${port}/chat/chats`, { title: 'x', visibility: 'public' });
-      expect(invalid.status).toBe(400);
-      expect(await invalid.json()).toMatchObject({ error: { code: 105, field: 'title' } });
+      await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}/chat/chats`);
     } finally {
       await chat.close();
       await new Promise((resolve) => server.close(resolve));
     }
-  });
+  }
+
+  it("takes a body the host's own JSON parser read before the mount as the host read it", () =>
+    behindHostParsers([express.json()], async (chats) => {
+      const created = await post(chats, { title: 'Parsed by the host', visibility: 'public' });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ title: 'Parsed by the host' });
+      const invalid = await post(chats, { title: 'x', visibility: 'public' });
+      expect(invalid.status).toBe(400);
+      expect(await invalid.json()).toMatchObject({ error: { code: 105, field: 'title' } });
+    }));
+
+  // express 4's urlencoded({ extended: false }) parses with node:querystring: fields in an object without a prototype.
+  const querystringFields: express.RequestHandler = (req, _res, next) => {
+    req.body = parseQuerystring(String(req.body));
+    next();
+  };
+  it.each([
+    ['urlencoded({ extended: false })', [express.urlencoded({ extended: false })]],
+    ['urlencoded({ extended: true })', [express.urlencoded({ extended: true })]],
+    ["node:querystring, as express 4's urlencoded({ extended: false })", [express.text({ type: 'application/x-www-form-urlencoded' }), querystringFields]],
+  ])("takes the fields the host's form parser (%s) read before the mount as the form's fields", (_name, parsers) =>
+    behindHostParsers(parsers, async (chats) => {
+      const form = (body: string) => fetch(chats, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const created = await form('title=Fields+from+the+host&visibility=public');
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ title: 'Fields from the host', visibility: 'public' });
+      const short = await form('title=x&visibility=public');
+      expect(short.status).toBe(400);
+      expect(await short.json()).toMatchObject({ error: { code: 105, field: 'title' } });
+      // jQuery's JSON sent as a form, which the host's parser has made one field named by the whole text.
+      const jquery = await form(JSON.stringify({ title: 'Sent by jQuery', visibility: 'public' }));
+      expect(jquery.status).toBe(400);
+      expect(await jquery.json()).toMatchObject({ error: { code: 105, field: 'title' } });
+    }));
 
   it('refuses to serve when mounted elsewhere than config.basePath, saying why', async () => {
     const chat = await createChitChatExpress(configAt('/chat'), { logger: pino({ level: 'silent' }) });
