@@ -5,9 +5,8 @@ interface Template {
   /** The template's segments after its leading slash: each a literal, or null for a parameter. */
   segments: (string | null)[];
   names: string[];
-  /** Its operations by method (lower case), and those methods in the document's order, for a 405. */
+  /** Its operations by method (lower case), in the document's order: a 405 lists them so. */
   operations: Map<string, Operation>;
-  methods: string[];
 }
 
 /** What a request's method and path come to: its operation and path parameters, or the methods its path has (none: 404). */
@@ -35,7 +34,6 @@ function compile(operation: Operation): Template {
     segments,
     names,
     operations: new Map(),
-    methods: [],
   };
 }
 
@@ -138,7 +136,6 @@ export class OperationRoutes {
       let template = templates.get(operation.path);
       if (!template) templates.set(operation.path, (template = compile(operation)));
       template.operations.set(operation.method, operation);
-      template.methods.push(operation.method);
     }
     const byShape = new Map<number, Template[]>();
     for (const [path, template] of templates) {
@@ -158,7 +155,7 @@ export class OperationRoutes {
         if (!values) continue;
         const operation = template.operations.get(method);
         if (operation) return { operation, params: paramsOf(template, values) };
-        (methods ??= []).push(...template.methods);
+        (methods ??= []).push(...template.operations.keys());
       }
     }
     return { operation: null, methods: methods ?? [] };
