@@ -5,7 +5,7 @@ import { loadContract } from '../src/contract/document.js';
 import { configureAjv } from '../src/contract/ajv.js';
 import { OpenAPI31Backend } from '../src/contract/backend.js';
 import { compileRequestCheck } from '../src/contract/request-validation.js';
-import { OperationRoutes } from '../src/contract/router.js';
+import { OperationRoutes, requestPath } from '../src/contract/router.js';
 
 // OperationRoutes, compileRequestCheck and OpenAPI31Backend's request path replace openapi-backend's
 // per-request work for speed; they must route, parse and validate exactly as upstream does, for every
@@ -58,7 +58,7 @@ function upstreamRoute(req: Request): string {
 }
 
 function route(req: Request): string {
-  const match = routes.match(req.method.trim().toLowerCase(), req.path);
+  const match = routes.match(req.method.trim().toLowerCase(), requestPath(req.path));
   return match.operation ? (match.operation.operationId ?? 'no operationId') : match.methods.length ? '405' : '404';
 }
 
@@ -67,7 +67,7 @@ describe('OperationRoutes', () => {
     fc.assert(
       fc.property(requestArb, (req) => {
         expect(route(req)).toBe(upstreamRoute(req));
-        const match = routes.match(req.method.trim().toLowerCase(), req.path);
+        const match = routes.match(req.method.trim().toLowerCase(), requestPath(req.path));
         if (match.operation) expect(match.params).toEqual(upstream.parseRequest(req, match.operation).params);
       }),
       { numRuns: 3000 },
@@ -81,9 +81,24 @@ describe('OperationRoutes', () => {
     expect(route({ method: 'get', path: '/nowhere', headers: {} })).toBe('404');
   });
 
+  it('answers a path of more segments than any template has as upstream does, and gives no params for one that does not decode', () => {
+    const deep = `/chats/1${'/token'.repeat(100)}`;
+    expect(route({ method: 'get', path: deep, headers: {} })).toBe(upstreamRoute({ method: 'get', path: deep, headers: {} }));
+    expect(route({ method: 'get', path: deep, headers: {} })).toBe('404');
+    // The server refuses such a path before routing (101), as upstream throws on it; routed, it has no params.
+    const match = routes.match('get', '/chats/%E0%A4%A');
+    expect(match.operation?.operationId).toBe('getRoom');
+    expect(match.operation && match.params).toEqual({});
+  });
+
   it('knows the paths the document has, whatever the method', () => {
     expect(routes.servesPath('/chats/1/messages')).toBe(true);
     expect(routes.servesPath('/chats/1/nothing')).toBe(false);
+  });
+
+  it('refuses at start a parameter named __proto__, which would set the prototype of the params it is written into', () => {
+    const operation = { ...upstream.getOperation('getRoom')!, path: '/rooms/{__proto__}' };
+    expect(() => new OperationRoutes([operation], { apiRoot: '/', ignoreTrailingSlashes: true })).toThrow(/__proto__/);
   });
 
   it('refuses at start a parameter that shares its segment with literal text, which segments cannot match as upstream does', () => {

@@ -96,7 +96,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
 
   /** The methods (lower case) the document has for this path; none if it has not the path. */
   methodsOf(path: string): string[] {
-    const match = this.routes?.match('', path);
+    const match = this.routes?.match('', requestPath(path));
     return match && !match.operation ? match.methods : [];
   }
 
@@ -130,7 +130,8 @@ export class OpenAPI31Backend extends OpenAPIBackend {
   private respond(context: Context, req: Request, args: unknown[]): unknown {
     const { handlers } = this;
     const method = lowerCaseMethod(req.method);
-    const match = this.routes!.match(method, req.path);
+    const path = requestPath(req.path);
+    const match = this.routes!.match(method, path);
     // Not copied: the request check copies what it coerces, and only a valid request's context gets that copy.
     const query = (req.query && typeof req.query === 'object' ? req.query : {}) as Record<string, string | string[]>;
     const headers = req.headers as Record<string, string | string[]>;
@@ -142,7 +143,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
         // malformed JSON stays as it is: validation reports it
       }
     }
-    const parsed = { method, path: requestPath(req.path), params: {} as Record<string, string>, headers, query, cookies: {}, body: req.body, requestBody };
+    const parsed = { method, path, params: {} as Record<string, string>, headers, query, cookies: {}, body: req.body, requestBody };
     context.request = parsed as ParsedRequest;
     if (!match.operation) {
       const fallback = handlers['404'] ?? handlers.notFound;

@@ -4,7 +4,8 @@ import type { Operation } from 'openapi-backend';
 interface Template {
   /** The template's segments after its leading slash: each a literal, or null for a parameter. */
   segments: (string | null)[];
-  names: string[];
+  /** The path parameters of the path being matched, which fits the template, percent-decoded; throws when one does not decode. */
+  params: (path: string) => Record<string, string>;
   /** Its operations by method (lower case), in the document's order: a 405 lists them so. */
   operations: Map<string, Operation>;
 }
@@ -14,7 +15,12 @@ export type RouteMatch = { operation: Operation; params: Record<string, string> 
 
 const PARAMETER = /\{([^}]+)\}/g;
 const SLASH = 47;
-const NO_VALUES: string[] = [];
+/**
+ * Where the slashes of the path being matched are, found once by `scanSlashes` and read by `fit` and the
+ * templates' `params` (a match runs to its end without yielding). Each indexOf is a call of its own, and
+ * upstream's order had every template look for them again.
+ */
+const slashAt = new Int32Array(64);
 
 /**
  * A template as segments. Upstream matches a template as a RegExp with `([^/]+)` for each parameter; a
@@ -30,36 +36,53 @@ function compile(operation: Operation): Template {
     if (!/^\{[^}]+\}$/.test(segment)) throw new Error(`${operation.operationId}: path ${operation.path} has a parameter that is not a whole segment`);
     return null;
   });
-  return {
-    segments,
-    names,
-    operations: new Map(),
-  };
+  if (segments.length >= slashAt.length) throw new Error(`${operation.operationId}: path ${operation.path} has more than ${slashAt.length - 1} segments`);
+  return { segments, params: paramsBuilder(segments, names), operations: new Map() };
 }
 
-/** The template's path parameters' raw values if `path` (with as many slashes) fits it, else null. */
-function fit(template: Template, path: string): string[] | null {
-  let values = NO_VALUES;
-  let at = 1;
-  for (const literal of template.segments) {
-    let end = path.indexOf('/', at);
-    if (end < 0) end = path.length;
-    if (literal === null) {
-      if (end === at) return null;
-      if (values === NO_VALUES) values = [];
-      values.push(path.slice(at, end));
-    } else if (end - at !== literal.length || !path.startsWith(literal, at)) {
-      return null;
-    }
-    at = end + 1;
+/**
+ * The template's params as an object literal of its own, compiled at start: its parameter names as keys
+ * written in the code, so that each of its objects has one shape from the start. Set by name at run time,
+ * each key cost a megamorphic store (about 370 instructions a getRoom).
+ */
+function paramsBuilder(segments: (string | null)[], names: string[]): Template['params'] {
+  const fields: string[] = [];
+  segments.forEach((literal, k) => {
+    if (literal !== null) return;
+    const name = names[fields.length]!;
+    // In a literal, "__proto__" would set the prototype rather than a key.
+    if (name === '__proto__') throw new Error('a path parameter named __proto__ is not supported');
+    const end = k + 1 < segments.length ? `, at[${k + 1}]` : '';
+    fields.push(`${JSON.stringify(name)}: decoded(path.slice(at[${k}] + 1${end}))`);
+  });
+  // The names are the document's, each written as a JSON string, which is a JavaScript string literal.
+  return new Function('decoded', 'at', `return (path) => ({ ${fields.join(', ')} });`)(decoded, slashAt) as Template['params'];
+}
+
+/** Whether `path`, whose slashes scanSlashes found, as many as the template's, fits the template. */
+function fit(template: Template, path: string): boolean {
+  const { segments } = template;
+  const last = segments.length - 1;
+  for (let k = 0; k <= last; k++) {
+    const start = slashAt[k]! + 1;
+    const end = k < last ? slashAt[k + 1]! : path.length;
+    const literal = segments[k] as string | null;
+    if (literal === null ? end === start : end - start !== literal.length || !path.startsWith(literal, start)) return false;
   }
-  return values;
+  return true;
 }
 
-/** A parameter matches `[^/]+`, so a path fits a template only if both have as many slashes. */
+/** A template's slashes: a parameter matches `[^/]+`, so a path fits a template only if both have as many. */
 function slashes(path: string): number {
   let count = 0;
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) count++;
+  return count;
+}
+
+/** The path's slashes into slashAt, and their number; past `most`, no template can fit and the count stops at most + 1. */
+function scanSlashes(path: string, most: number): number {
+  let count = 0;
+  for (let i = path.indexOf('/'); i >= 0 && count <= most; i = path.indexOf('/', i + 1)) slashAt[count++] = i;
   return count;
 }
 
@@ -123,7 +146,8 @@ class Shape {
  * own, and each template once for all its methods.
  */
 export class OperationRoutes {
-  private readonly shapes = new Map<number, Shape>();
+  /** By the number of slashes. */
+  private readonly shapes: (Shape | undefined)[] = [];
 
   constructor(
     operations: Operation[],
@@ -142,19 +166,18 @@ export class OperationRoutes {
       const shape = slashes(path);
       byShape.set(shape, [...(byShape.get(shape) ?? []), template]);
     }
-    for (const [shape, list] of byShape) this.shapes.set(shape, new Shape(list));
+    for (const [shape, list] of byShape) this.shapes[shape] = new Shape(list);
   }
 
-  /** `method` in lower case, `path` as the request has it (query and trailing slashes are left out here). */
+  /** `method` in lower case, `path` as requestPath gives it (trailing slashes are left out here). */
   match(method: string, path: string): RouteMatch {
-    const relative = this.relative(requestPath(path));
+    const relative = this.relative(path);
     let methods: string[] | undefined;
     if (relative !== null) {
       for (const template of this.candidates(relative)) {
-        const values = fit(template, relative);
-        if (!values) continue;
+        if (!fit(template, relative)) continue;
         const operation = template.operations.get(method);
-        if (operation) return { operation, params: paramsOf(template, values) };
+        if (operation) return { operation, params: paramsOf(template, relative) };
         (methods ??= []).push(...template.operations.keys());
       }
     }
@@ -164,11 +187,11 @@ export class OperationRoutes {
   /** Whether some operation has this path, whatever its method: a path that is not the API's belongs to the host. */
   servesPath(path: string): boolean {
     const relative = this.relative(requestPath(path));
-    return relative !== null && this.candidates(relative).some((template) => fit(template, relative) !== null);
+    return relative !== null && this.candidates(relative).some((template) => fit(template, relative));
   }
 
   private candidates(relative: string): Template[] {
-    return this.shapes.get(slashes(relative))?.candidates(relative) ?? [];
+    return this.shapes[scanSlashes(relative, this.shapes.length - 1)]?.candidates(relative) ?? [];
   }
 
   /** The path below the API root without trailing slashes (upstream's normalizePath), or null outside the root. */
@@ -196,14 +219,12 @@ function literalLength(path: string): number {
 }
 
 /** Path parameters, percent-decoded; {} when one does not decode, as upstream gives. */
-function paramsOf(template: Template, values: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
+function paramsOf(template: Template, path: string): Record<string, string> {
   try {
-    for (let i = 0; i < template.names.length; i++) params[template.names[i]!] = decoded(values[i]!);
+    return template.params(path);
   } catch {
     return {};
   }
-  return params;
 }
 
 /** decodeURIComponent, which gives text without a `%` back as it is (and throws as it does otherwise). */
