@@ -68,12 +68,19 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
 /** Cookies are no parameter of the document (refused at start), so their schema reads nothing and writes nothing. */
 const NO_COOKIES = Object.freeze({});
 
-/** The query as its schema is to coerce it: arrays copied, and a single value of an array parameter made one. */
+/**
+ * The query as its schema is to coerce it: arrays copied, and a single value of an array parameter made one.
+ * An ordinary object, not one without a prototype as querystring gives: V8 keeps that kind in dictionary
+ * mode, where every read of a parameter, by Ajv and by the handler, missed its inline cache.
+ */
 function queryCopy(values: Record<string, unknown>, arrayQuery: string[]): Record<string, unknown> {
-  const query: Record<string, unknown> = Object.create(null);
+  const query: Record<string, unknown> = {};
   for (const name in values) {
     const value = values[name];
-    query[name] = Array.isArray(value) ? [...value] : value;
+    const copy = Array.isArray(value) ? [...value] : value;
+    // Assigned, "__proto__" would set the copy's prototype (to an array of its values) instead of a key.
+    if (name === '__proto__') Object.defineProperty(query, name, { value: copy, enumerable: true, writable: true, configurable: true });
+    else query[name] = copy;
   }
   for (const name of arrayQuery) {
     const value = query[name];
