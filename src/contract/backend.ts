@@ -5,6 +5,8 @@ import { responseSerializers, type Serialize } from './response-serializers.js';
 import { OperationRoutes, requestPath } from './router.js';
 
 type Failure = { error: unknown };
+/** Every valid request's validation result: one object, as nothing writes to it. */
+const VALID: Context['validation'] = Object.freeze({ valid: true, errors: null });
 const failed = (result: unknown): boolean => !result || (typeof result === 'object' && Boolean((result as Failure).error));
 
 /** The method as upstream compares it, trimmed and in lower case; Node's parser gives these in upper case. */
@@ -205,7 +207,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
     const { operationId } = plan.operation;
     if (typeof this.validate === 'function' ? this.validate(context, ...args) : this.validate) {
       const errors = plan.check(context.request as never);
-      context.validation = { valid: !errors, errors };
+      context.validation = errors ? { valid: false, errors } : VALID;
       if (errors) {
         const fail = handlers['400'] ?? handlers.validationFail;
         if (!fail) throw Error(`400-validationFail: ${operationId} request failed validation and no validationFail handler is registered`);

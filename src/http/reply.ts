@@ -13,10 +13,10 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers?: OutgoingHttpHeaders): void {
   // The length as text: Node checks every header value with a RegExp, whose test of a number takes
   // V8's slow path (about 250 instructions more a response).
-  let head: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': `${Buffer.byteLength(body)}` };
-  // The body's own type and length win over the caller's. Assigned, not spread: on Node 20 a property
-  // written after a spread costs about a microsecond.
-  if (headers) head = Object.assign({}, headers, head);
+  const head: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': `${Buffer.byteLength(body)}` };
+  // The body's own type and length win over the caller's. Copied one by one: Object.assign took V8's
+  // runtime (about 850 instructions a createRoom), and a spread is slow on Node 20 for what follows it.
+  for (const name in headers) if (head[name] === undefined) head[name] = headers[name];
   res.writeHead(status, head);
   res.end(body);
 }

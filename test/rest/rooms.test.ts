@@ -145,6 +145,15 @@ describe('getRoom', () => {
     expect(error).toEqual({ status: false, error: { code: 101, error: 'Room error: Room not found' } });
   });
 
+  it('reads one to fifteen digits as an id, leading zeros too, and more digits as a title (101 here)', async () => {
+    const created = await api.createRoom({ title: uniqueTitle('Zero Padded'), visibility: 'public' });
+    const padded = `${'0'.repeat(15 - String(created.id).length)}${created.id}`;
+    expect(unwrap(await api.GET('/chats/{roomId}', { params: { path: { roomId: padded } } }))).toEqual(asStored(created));
+    const longer = await server.request('GET', `/chats/0${padded}`);
+    expect(longer.status).toBe(404);
+    expect(await errorOf(longer)).toMatchObject({ code: 101 });
+  });
+
   it('answers 105 on roomId for a path segment longer than any title', async () => {
     const response = await server.request('GET', `/chats/${'x'.repeat(5000)}`);
     expect(response.status).toBe(400);
