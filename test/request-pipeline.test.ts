@@ -101,6 +101,14 @@ describe('OperationRoutes', () => {
     expect(() => new OperationRoutes([operation], { apiRoot: '/', ignoreTrailingSlashes: true })).toThrow(/__proto__/);
   });
 
+  it('gives each of several path parameters its own value, whatever its name', () => {
+    const names = ['first', 'con"st\\r', 'constructor'];
+    const operation = { ...upstream.getOperation('getRoom')!, path: `/a/{${names[0]}}/b/{${names[1]}}/{${names[2]}}` };
+    const own = new OperationRoutes([operation], { apiRoot: '/', ignoreTrailingSlashes: true });
+    const match = own.match('get', '/a/one/b/t%C3%BCo/3');
+    expect(match.operation && { ...match.params }).toEqual({ first: 'one', [names[1]!]: 'tüo', constructor: '3' });
+  });
+
   it('refuses at start a parameter that shares its segment with literal text, which segments cannot match as upstream does', () => {
     const operation = { ...upstream.getOperation('getRoom')!, path: '/files/{name}.json' };
     expect(() => new OperationRoutes([operation], { apiRoot: '/', ignoreTrailingSlashes: true })).toThrow(/not a whole segment/);
@@ -164,12 +172,14 @@ describe('OpenAPI31Backend.handleRequest', () => {
 
   it('refuses a query parameter named __proto__ as upstream does, not as a prototype', async () => {
     const [reference, ours] = await Promise.all([backend(UpstreamBackend), backend(OpenAPI31Backend)]);
-    // As node:querystring gives it: an object without a prototype, where __proto__ is a key like any other.
-    const query = () => Object.assign(Object.create(null), { ['__proto__']: '1' }) as Record<string, string>;
-    const req = () => ({ method: 'get', path: '/chats', query: query(), headers: {} });
-    const expected = (await settle(reference.handleRequest(req()))) as { value: { label: string } };
-    expect(expected.value.label).toBe('validationFail');
-    expect(await settle(ours.handleRequest(req()))).toEqual(expected);
+    for (const value of ['1', ['1', '2']]) {
+      // As node:querystring gives it: an object without a prototype, where __proto__ is a key like any other.
+      const query = () => Object.assign(Object.create(null), { ['__proto__']: value }) as Record<string, string>;
+      const req = () => ({ method: 'get', path: '/chats', query: query(), headers: {} });
+      const expected = (await settle(reference.handleRequest(req()))) as { value: { label: string } };
+      expect(expected.value.label).toBe('validationFail');
+      expect(await settle(ours.handleRequest(req()))).toEqual(expected);
+    }
   });
 
   it('answers every request with the handler, context and errors upstream gives', async () => {

@@ -33,6 +33,8 @@ export function compileRequestCheck(validator: OpenAPIValidator, operation: Oper
   }
   // Query parameters declared as arrays: a single value becomes a one-element array, as upstream does.
   const arrayQuery = parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name);
+  // queryCopy assigns these: "__proto__" would set the copy's prototype.
+  if (arrayQuery.includes('__proto__')) throw new Error(`${operation.operationId}: a query parameter named __proto__ is not supported`);
   // The body's only declared media type is JSON, so a body that does not parse is a validation error.
   const bodyTypes = Object.keys((operation.requestBody as { content?: object } | undefined)?.content ?? {});
   const jsonOnlyBody = bodyTypes.length === 1 && bodyTypes[0] === 'application/json';

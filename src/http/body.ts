@@ -65,9 +65,9 @@ export function bodyReader(limit: number, textTypes: readonly string[]): (req: I
     if (readByHost(req)) {
       const parsed = (req as { body?: unknown }).body;
       if (json) return Promise.resolve({ body: parsed, headers: req.headers });
-      // A host's form parser (express.urlencoded()) gives the fields, in an object that may have no prototype:
-      // they are the body, as a form this reader reads itself.
-      if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) return Promise.resolve(asJson(req, { ...parsed }));
+      // What a host's parser made of a JSON text type is the body: a form's fields (express.urlencoded(),
+      // as this reader reads a form that is not JSON), in an object that may have no prototype, copied.
+      if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) return Promise.resolve(asJson(req, Array.isArray(parsed) ? parsed : { ...parsed }));
       // In an executor, so that a value String() refuses rejects as any failure does.
       return new Promise((resolve) => resolve(jsonText(req, String(parsed ?? ''))));
     }

@@ -31,8 +31,8 @@ const caseFold = (text: string) => text.toUpperCase().toLowerCase();
  * is for comparing, never for showing.
  */
 export function foldName(name: string): string {
-  // A longer text than a title or a user name would be too many arguments for fromCharCode.
-  if (name.length > 1024) return unicodeFold(name);
+  // A longer text than a title or a user name takes the steps: its key would not fit asciiKey.
+  if (name.length > ASCII_FOLD_LENGTH) return unicodeFold(name);
   let length = 0;
   for (let i = 0; i < name.length; i++) {
     const key = ASCII_KEYS[name.charCodeAt(i)];
@@ -60,5 +60,7 @@ const ASCII_KEYS: readonly (readonly number[] | undefined)[] = Array.from({ leng
   return /^[\x00-\x7f]*$/.test(key) ? [...key].map((char) => char.charCodeAt(0)) : undefined;
 });
 
-/** Where foldName writes an ASCII key (synchronously): room for the longest of 1,024 characters' keys. */
-const asciiKey = Buffer.allocUnsafe(1024 * Math.max(...ASCII_KEYS.map((key) => key?.length ?? 0)));
+/** The longest text foldName keys from ASCII_KEYS. */
+const ASCII_FOLD_LENGTH = 1024;
+/** Where foldName writes an ASCII key (synchronously): room for the longest key such a text can have. */
+const asciiKey = Buffer.allocUnsafe(ASCII_FOLD_LENGTH * Math.max(...ASCII_KEYS.map((key) => key?.length ?? 0)));

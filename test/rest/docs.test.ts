@@ -36,6 +36,18 @@ describe('documentation pages', () => {
     }
   });
 
+  it("sends the pages and their assets with their own headers beside the body's type and length", async () => {
+    const docs = await server.request('GET', '/docs');
+    expect(docs.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(docs.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval';/);
+    expect(Number(docs.headers.get('content-length'))).toBe((await docs.arrayBuffer()).byteLength);
+    const asset = await server.request('GET', '/docs/assets/asyncapi.css');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=3600');
+    const page = await server.request('GET', '/');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
+    expect([page.headers.get('x-content-type-options'), page.headers.get('referrer-policy'), page.headers.get('cache-control')]).toEqual(['nosniff', 'no-referrer', 'no-cache']);
+  });
+
   it('refuses an asset that is not one of its own (105 on asset)', async () => {
     const response = await server.request('GET', '/docs/assets/..%2F..%2Fpackage.json');
     expect(response.status).toBe(400);
