@@ -72,13 +72,6 @@ function fit(template: Template, path: string): boolean {
   return true;
 }
 
-/** A template's slashes: a parameter matches `[^/]+`, so a path fits a template only if both have as many. */
-function slashes(path: string): number {
-  let count = 0;
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) count++;
-  return count;
-}
-
 /** The path's slashes into slashAt, and their number; past `most`, no template can fit and the count stops at most + 1. */
 function scanSlashes(path: string, most: number): number {
   let count = 0;
@@ -163,7 +156,9 @@ export class OperationRoutes {
     }
     const byShape = new Map<number, Template[]>();
     for (const [path, template] of templates) {
-      const shape = slashes(path);
+      // A parameter matches `[^/]+`, so a path fits a template only if both have as many slashes
+      // (compile refused templates with more than slashAt holds).
+      const shape = scanSlashes(path, slashAt.length - 1);
       byShape.set(shape, [...(byShape.get(shape) ?? []), template]);
     }
     for (const [shape, list] of byShape) this.shapes[shape] = new Shape(list);
