@@ -569,13 +569,13 @@ function render(r) {
       `| getRoom, request log on (LOG_LEVEL=info) | ${http.getRoom.serverInfoLog.requestsPerSecond} | ${http.getRoom.serverInfoLog.cpuMicrosPerRequest} | ${http.getRoom.serverInfoLog.p50Ms} / ${http.getRoom.serverInfoLog.p99Ms} | ${http.getRoom.serverInfoLog.errors} / ${http.getRoom.serverInfoLog.non2xx} | | ${http.getRoom.infoLogVsWarn} of warn | | |`,
       ...['getRoom', 'createRoom'].map((k) => {
         const x = http[k].serverNodeDefaults;
-        return `| ${k}, Node's default heap | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | shipped: ${http[k].shippedVsNodeDefaults} of this | | |`;
+        return `| ${k}, Node's defaults | ${x.requestsPerSecond} | ${x.cpuMicrosPerRequest} | ${x.p50Ms} / ${x.p99Ms} | ${x.errors} / ${x.non2xx} | | shipped: ${http[k].shippedVsNodeDefaults} of this | | |`;
       }),
 
       `| issueToken (bcrypt 10) | ${http.issueToken.server.requestsPerSecond} | | ${http.issueToken.server.p50Ms} / ${http.issueToken.server.p99Ms} | ${http.issueToken.server.errors} / ${http.issueToken.server.non2xx} | | | | |`,
       `| getRoom alone / during issueToken | ${http.getRoomDuringIssueToken.alone.requestsPerSecond} / ${http.getRoomDuringIssueToken.during.requestsPerSecond} | | p99 ${http.getRoomDuringIssueToken.alone.p99Ms} / ${http.getRoomDuringIssueToken.during.p99Ms} | | | | | |`,
       '',
-      `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's default heap, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB. ` +
+      `Idle RSS after start: ${http.idleRssMb.server} MB (${SERVER_FLAGS.join(' ') || 'no Node flags'}); on Node's defaults, ${http.idleRssMb.serverNodeDefaults} MB; with the request log on, ${http.idleRssMb.serverInfoLog} MB. ` +
         `Still idle ${IDLE_LATER_MS / 1000} s later: ${http.idleRssLaterMb.server}, ${http.idleRssLaterMb.serverNodeDefaults} and ${http.idleRssLaterMb.serverInfoLog} MB.`,
       '',
       '| in express | standalone req/s | express mount req/s | p50 / p99 ms | errors / non-2xx | express + express-openapi-validator req/s | mount / standalone | mount / express-openapi-validator |',
