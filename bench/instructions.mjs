@@ -10,7 +10,7 @@
 // misses the cache more would be slower than its count says. Writes instructions.json and instructions.md
 // to BENCH_OUT (bench/results), and on a full run into bench/results the README's table too.
 // Knobs: INSTR_WARM (20000), INSTR_REQUESTS (5000), INSTR_ROUTES (getRoom,listRooms,createRoom),
-// INSTR_STACKS (server,fastifyGlue,fastifyGlueOwnerTokens,baseline), BENCH_OUT.
+// INSTR_STACKS (server,fastifyGlue,fastifyGlueOwnerTokens,baseline,serverInfoLog), BENCH_OUT.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -37,16 +37,19 @@ const VGDB_ENV = { USER: 'bench', LOGNAME: 'bench', HOST: '127.0.0.1' };
  * under load and under valgrind did not; the peers are left to V8 (README, "Instructions a request").
  */
 const shippedSemiSpace = shippedFlags(root).find((flag) => flag.startsWith('--max-semi-space-size='));
-const grownYoungGeneration = (stack) => (stack === 'server' && shippedSemiSpace ? [shippedSemiSpace.replace('--max-', '--min-')] : []);
+const grownYoungGeneration = (stack) => (STACKS[stack].ours && shippedSemiSpace ? [shippedSemiSpace.replace('--max-', '--min-')] : []);
 
 const STACKS = {
-  server: { args: () => [...shippedFlags(root), 'dist/src/main.js'] },
+  server: { args: () => [...shippedFlags(root), 'dist/src/main.js'], ours: true },
+  // The same server writing its request line, as production runs it (the default level), to /dev/null:
+  // what the line costs, which make bench reports in requests a second too.
+  serverInfoLog: { args: () => [...shippedFlags(root), 'dist/src/main.js'], ours: true, env: { LOG_LEVEL: 'info' } },
   fastifyGlue: { args: (port) => ['bench/servers/fastify-glue.mjs', String(port)] },
   fastifyGlueOwnerTokens: { args: (port) => ['bench/servers/fastify-glue.mjs', String(port)], env: { OWNER_TOKENS: '1' } },
   baseline: { args: (port) => ['bench/servers/bare-http.mjs', String(port)] },
 };
 const ROUTES = [
-  { name: 'getRoom', method: 'GET', path: '/chats/1', status: 200, stacks: ['server', 'fastifyGlue', 'baseline'], flags: grownYoungGeneration },
+  { name: 'getRoom', method: 'GET', path: '/chats/1', status: 200, stacks: ['server', 'fastifyGlue', 'baseline', 'serverInfoLog'], flags: grownYoungGeneration },
   { name: 'listRooms', method: 'GET', path: '/chats', status: 200, stacks: ['server', 'fastifyGlue', 'baseline'], flags: grownYoungGeneration },
   // Every room created is kept, so the old generation grows and is collected on V8's schedule of time and
   // heap growth, which moved this count by up to 45 % between runs of the same code. V8's predictable
@@ -226,7 +229,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const LABELS = { server: 'ours', fastifyGlue: 'fastify + openapi-glue', fastifyGlueOwnerTokens: 'fastify + openapi-glue signing the owner token', baseline: 'bare node:http' };
+const LABELS = { server: 'ours', serverInfoLog: 'ours, request log on (LOG_LEVEL=info)', fastifyGlue: 'fastify + openapi-glue', fastifyGlueOwnerTokens: 'fastify + openapi-glue signing the owner token', baseline: 'bare node:http' };
 const lines = [
   `Instructions a request (callgrind, ${REQUESTS} requests after ${WARM}; our server with ${shippedFlags(root).join(' ')}; every stack with ${DETERMINISTIC.join(' ')}; on getRoom and listRooms ours also ${grownYoungGeneration('server').join(' ') || 'nothing'}; on createRoom every stack also --predictable-gc-schedule)`,
   '',

@@ -11,6 +11,16 @@ const options = (level: string): LoggerOptions => ({
   redact: { paths: ['secret', 'password', 'token', '*.secret', '*.password', '*.token'], censor: '[redacted]' },
 });
 
+/**
+ * The logger for the request lines, `logger` without its redaction: their fields are the server's own
+ * (method, a path whose query values are kept only when they are numbers, status, time), never a header,
+ * a body or a token, so redaction has nothing to find in them. It was half a line's cost: @pinojs/redact
+ * walks every path, wildcards over every field, for every line (12 against 6.5 µs a line alone).
+ */
+export function requestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
 /** One JSON line per event on stdout, for machines. */
 export function createLogger(level: string): Logger {
   return pino(options(level));

@@ -9,7 +9,7 @@ import { toApiError } from '../contract/validation-errors.js';
 import type { Config } from '../config.js';
 import { ApiError, failureOf } from '../errors.js';
 import { isThenable } from '../maybe-async.js';
-import type { Logger } from '../logger.js';
+import { requestLogger, type Logger } from '../logger.js';
 import { bodyReader, runMiddleware } from './body.js';
 import { splitUrl } from './mount.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
@@ -99,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const readBody = bodyReader(config.bodyLimitBytes, contract.jsonTextMediaTypes);
   // No index files, so no redirect of a folder to its slash either: a folder serves nothing (601).
   const staticFiles = config.staticDir ? serveStatic(config.staticDir, { index: false, redirect: false }) : null;
+  const requestLog = requestLogger(logger);
   /**
    * One line per request: method, path, status and time only; headers and bodies stay out of the log,
    * and so do query values, which may be tokens, but for numbers (limit, cursor). One listener for every
@@ -107,8 +108,8 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   function logOnClose(this: ServerResponse & { [STARTED]?: number }): void {
     const finished = this.writableFinished;
     const level = !finished ? 'warn' : this.statusCode >= 500 ? 'error' : 'info';
-    if (!logger.isLevelEnabled(level)) return;
-    logger[level](
+    if (!requestLog.isLevelEnabled(level)) return;
+    requestLog[level](
       { req: { method: this.req.method, url: loggableUrl(this.req.url ?? '/') }, res: { statusCode: this.statusCode }, responseTime: Math.round(performance.now() - this[STARTED]!) },
       finished ? 'request completed' : 'request aborted',
     );
@@ -196,6 +197,6 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     // Below info, a line is written for a 5xx, or for a response not finished when it closes. One ended by
     // now and not a 5xx gets no listener (about 550 instructions a getRoom at warn): at most, a client gone
     // before taking its bytes goes unlogged. 'close' comes on a later tick, so no other line is missed.
-    if (!res.writableEnded || res.statusCode >= 500 || logger.isLevelEnabled('info')) res.on('close', logOnClose);
+    if (!res.writableEnded || res.statusCode >= 500 || requestLog.isLevelEnabled('info')) res.on('close', logOnClose);
   };
 }
