@@ -3,14 +3,14 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type LoggerOptions } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskedTextFrame, rawSocket, wsUrl } from '../support/chat.js';
 import { onExpressHost } from '../support/express-host.js';
 import { startTestServer, type TestConfig, type TestServer } from '../support/server.js';
 
-/** A server whose log lines are kept, parsed, for the test to read. */
-async function loggingServer(overrides: TestConfig = {}) {
+/** A server whose log lines are kept, parsed, for the test to read; `options` are its pino logger's. */
+async function loggingServer(overrides: TestConfig = {}, options: LoggerOptions = {}) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -18,7 +18,7 @@ async function loggingServer(overrides: TestConfig = {}) {
       done();
     },
   });
-  const server = await startTestServer(overrides, { logger: pino({ level: 'info' }, sink) });
+  const server = await startTestServer(overrides, { logger: pino({ level: 'info', ...options }, sink) });
   return { server, lines };
 }
 
@@ -129,6 +129,20 @@ describe('HTTP edges', () => {
     expect(line).toMatchObject({ code: 'WS_ERR_INVALID_UTF8', level: 30 });
     expect(JSON.stringify(line)).not.toContain('stack');
     raw.socket.destroy();
+  });
+});
+
+describe('a logger given by the host', () => {
+  it('keeps its own redaction on the request lines, which the server writes without its own redaction', async () => {
+    const { server, lines } = await loggingServer({}, { redact: ['req.url'] });
+    try {
+      await server.requestDirect('GET', '/chats/1');
+      const requestLines = () => lines.filter((line) => line.msg === 'request completed');
+      await expect.poll(() => requestLines().length).toBeGreaterThan(0);
+      expect(requestLines().map((line) => (line.req as { url?: string }).url)).toEqual(requestLines().map(() => '[Redacted]'));
+    } finally {
+      await server.close();
+    }
   });
 });
 
