@@ -34,13 +34,17 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
 /** When a response began, for its log line. */
 const STARTED = Symbol('started');
 
-/** The URL as the request log shows it: each query value replaced unless it is a number. */
+/**
+ * The URL as the request log shows it: each query value replaced unless it is a number, and so is a part
+ * with no `=`, which a client may have put a token in whole (`/chats?eyJ...`).
+ */
 export function loggableUrl(url: string): string {
   const { path, query } = splitUrl(url);
   if (!query) return path;
   const parts = query.slice(1).split('&').map((part) => {
     const at = part.indexOf('=');
-    return at < 0 || /^[0-9]{1,15}$/.test(part.slice(at + 1)) ? part : `${part.slice(0, at)}=[redacted]`;
+    if (at < 0) return /^[0-9]{1,15}$/.test(part) ? part : '[redacted]';
+    return /^[0-9]{1,15}$/.test(part.slice(at + 1)) ? part : `${part.slice(0, at)}=[redacted]`;
   });
   return `${path}?${parts.join('&')}`;
 }

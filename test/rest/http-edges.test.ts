@@ -118,6 +118,12 @@ describe('HTTP edges', () => {
     expect(JSON.stringify(lines)).not.toContain('secret.part');
   });
 
+  it('keeps a query part with no = out of the request log too, but for a number', async () => {
+    await server.requestDirect('GET', '/chats?eyJhbGciOiJIUzI1NiJ9.bare.part&7');
+    await expect.poll(() => lines.map((l) => (l.req as { url?: string } | undefined)?.url)).toContain('/chats?[redacted]&7');
+    expect(JSON.stringify(lines)).not.toContain('bare.part');
+  });
+
   it('logs an invalid WebSocket frame as one line, without a stack trace', async () => {
     const raw = await rawSocket(wsUrl(server.url, 1));
     // A text frame whose payload is not UTF-8: ws closes the socket with 1007.
