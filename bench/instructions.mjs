@@ -6,8 +6,9 @@
 // its main thread and its hash and random seeds fixed (so that it compiles and collects the same way each
 // time), takes WARM requests on four keep-alive connections, then REQUESTS more while counting. What is
 // counted is user-space work, V8's compiling and collecting included; the kernel's is not (every stack
-// makes the same system calls for a request: one read, one writev; with the request log on, one write more). Instructions are not time: a stack that
-// misses the cache more would be slower than its count says. Writes instructions.json and instructions.md
+// makes the same system calls for a request: one read, one writev; with the request log on, one write
+// more). Instructions are not time: a stack that misses the cache more would be slower than its count
+// says. Writes instructions.json and instructions.md
 // to BENCH_OUT (bench/results), and on a full run into bench/results the README's table too.
 // Knobs: INSTR_WARM (20000), INSTR_REQUESTS (5000), INSTR_ROUTES (getRoom,listRooms,createRoom),
 // INSTR_STACKS (server,fastifyGlue,fastifyGlueOwnerTokens,baseline,serverInfoLog), BENCH_OUT.
