@@ -43,8 +43,8 @@ export function loggableUrl(url: string): string {
   if (!query) return path;
   const parts = query.slice(1).split('&').map((part) => {
     const at = part.indexOf('=');
-    if (at < 0) return /^[0-9]{1,15}$/.test(part) ? part : '[redacted]';
-    return /^[0-9]{1,15}$/.test(part.slice(at + 1)) ? part : `${part.slice(0, at)}=[redacted]`;
+    if (/^[0-9]{1,15}$/.test(part.slice(at + 1))) return part;
+    return at < 0 ? '[redacted]' : `${part.slice(0, at)}=[redacted]`;
   });
   return `${path}?${parts.join('&')}`;
 }
