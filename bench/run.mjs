@@ -28,6 +28,13 @@ const CONNECTIONS = setting('BENCH_CONNECTIONS', 10_000, 200);
 const WARMUP_SECONDS = 1;
 /** How long the idle server, and then its held sockets, are left before RSS is taken again (not at all in a quick run). */
 const IDLE_LATER_MS = QUICK ? 0 : 15_000;
+/**
+ * How long the connections run leaves the server idle, before the sockets and then holding them. V8's
+ * memory reducer looks every 8 s for a quiet 5 s before it collects and gives memory back, up to three
+ * times: after connecting 10,000 sockets that took 15 to 30 s here, so a figure taken at 15 s fell before
+ * or after it by chance (ours gave back about 10 MB between 20 and 30 s, bare ws by 15 s).
+ */
+const SETTLED_MS = QUICK ? 0 : 45_000;
 const root = new URL('..', import.meta.url).pathname;
 const DEFAULT_OUT = resolve(root, 'bench/results');
 const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
@@ -309,9 +316,10 @@ async function httpBench() {
  * One WebSocket run against `target`: ws-load connects its sockets, the harness waits for the servers to
  * settle, says "go", and charges to deliveries only the server CPU spent from "go" to the results line.
  * The connection phase's CPU (spawn to settled) is reported on its own. `settleMs`: how long the sockets
- * are then held, idle, before the server's RSS is taken once more and the run goes.
+ * are then held, idle, before the server's RSS is taken once more and the run goes; `earlyMs`: when,
+ * in that time, it is taken once before.
  */
-async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0 } = {}) {
+async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0, earlyMs = 0 } = {}) {
   // A service of several processes (instances, Redis) is charged for all of them.
   const pids = target.pids ?? [target.pid];
   const used = () => pids.map(usage).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssMb: a.rssMb + b.rssMb }));
@@ -329,7 +337,12 @@ async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0 }
     const ready = await nextLine(60_000 + watchers * 10, 'ready');
     const idleAtGo = await waitIdle(idlePids);
     const connected = used();
-    if (settleMs) await sleep(settleMs);
+    let early = connected;
+    if (earlyMs) {
+      await sleep(earlyMs);
+      early = used();
+    }
+    if (settleMs > earlyMs) await sleep(settleMs - earlyMs);
     const atGo = used();
     const busyAtGo = machineBusySeconds();
     load.stdin.write('go\n');
@@ -344,7 +357,7 @@ async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0 }
       serverCpuSeconds: round(cpu, 2),
       cpuMicrosPerDelivery: result.deliveries ? round((cpu * 1e6) / result.deliveries, 1) : null,
       connectCpuSeconds: round(connected.cpuSeconds - atStart.cpuSeconds, 2),
-      serverRssMb: { before: Math.round(atStart.rssMb), connected: Math.round(connected.rssMb), held: Math.round(atGo.rssMb), after: Math.round(atEnd.rssMb) },
+      serverRssMb: { before: Math.round(atStart.rssMb), connected: Math.round(connected.rssMb), heldEarly: Math.round(early.rssMb), held: Math.round(atGo.rssMb), after: Math.round(atEnd.rssMb) },
       idle: { settled: idleBefore.settled && idleAtGo.settled, machineQuiet: idleAtGo.machineQuiet, waitedMs: idleBefore.waitedMs + idleAtGo.waitedMs },
       // Machine CPU in the window not spent by the server or ws-load (the harness's own share is small).
       otherCpuPercent: Math.round(((busy - cpu - result.loadCpuSeconds) / (result.windowMs / 1000)) * 100),
@@ -491,9 +504,9 @@ async function scaleoutBench() {
 async function heldSockets(start, sockets) {
   const server = await start();
   try {
-    await sleep(IDLE_LATER_MS);
-    const r = await wsRun(server, sockets, 1, 1, [server.pid], { settleMs: IDLE_LATER_MS });
-    const { before, connected, held, after } = r.serverRssMb;
+    await sleep(SETTLED_MS);
+    const r = await wsRun(server, sockets, 1, 1, [server.pid], { settleMs: SETTLED_MS, earlyMs: IDLE_LATER_MS });
+    const { before, connected, heldEarly, held, after } = r.serverRssMb;
     return {
       connectMs: r.connectMs,
       connectCpuSeconds: r.connectCpuSeconds,
@@ -501,6 +514,7 @@ async function heldSockets(start, sockets) {
       broadcastReceivedBy: r.deliveries,
       serverRssMbBefore: before,
       serverRssMbConnected: connected,
+      serverRssMbHeldEarly: heldEarly,
       serverRssMbHeld: held,
       serverRssMbAfter: after,
       rssKbPerConnection: round(((held - before) * 1024) / sockets, 1),
@@ -636,7 +650,7 @@ function render(r) {
     rows.push(
       '',
       `Connections: ${c.sockets} sockets${c.sockets < c.requested ? ` (of ${c.requested} asked; fd limit)` : ''} connected in ${c.connectMs} ms (server CPU ${c.connectCpuSeconds} s); ` +
-        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeld} MB held idle ${IDLE_LATER_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle; bare ws on the same flags ${c.baseline.rssKbPerConnection} KB, ${c.baseline.serverRssMbBefore} → ${c.baseline.serverRssMbHeld} MB), ${c.serverRssMbAfter} MB after the broadcast; ` +
+        `server RSS ${c.serverRssMbBefore} MB idle → ${c.serverRssMbConnected} MB connected → ${c.serverRssMbHeldEarly} MB held idle ${IDLE_LATER_MS / 1000} s → ${c.serverRssMbHeld} MB held idle ${SETTLED_MS / 1000} s (${c.rssKbPerConnection} KB each, idle to idle; bare ws on the same flags ${c.baseline.rssKbPerConnection} KB, ${c.baseline.serverRssMbBefore} → ${c.baseline.serverRssMbHeldEarly} → ${c.baseline.serverRssMbHeld} MB), ${c.serverRssMbAfter} MB after the broadcast; ` +
         `under ${TARGET.connectionsRssMb} MB: ${yes(c.underRssTarget)}; one broadcast received by ${c.broadcastReceivedBy} of ${c.sockets}.`,
     );
   }

@@ -68,9 +68,10 @@ interface Results {
     connectMs: number;
     broadcastReceivedBy: number;
     serverRssMbConnected: number;
+    serverRssMbHeldEarly: number;
     serverRssMbHeld: number;
     rssKbPerConnection: number;
-    baseline: { broadcastReceivedBy: number; serverRssMbHeld: number; rssKbPerConnection: number };
+    baseline: { broadcastReceivedBy: number; serverRssMbHeldEarly: number; serverRssMbHeld: number; rssKbPerConnection: number };
   };
   scaleout: {
     watchers: number;
@@ -192,10 +193,12 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
     expect(c.broadcastReceivedBy).toBe(c.sockets);
     measured(c.connectMs);
     expect(c.serverRssMbConnected).toBeGreaterThan(0);
+    expect(c.serverRssMbHeldEarly).toBeGreaterThan(0);
     expect(c.serverRssMbHeld).toBeGreaterThan(0);
     measured(c.rssKbPerConnection);
     // Bare ws held the same sockets the same way, and took the same broadcast.
     expect(c.baseline.broadcastReceivedBy).toBe(c.sockets);
+    expect(c.baseline.serverRssMbHeldEarly).toBeGreaterThan(0);
     expect(c.baseline.serverRssMbHeld).toBeGreaterThan(0);
     measured(c.baseline.rssKbPerConnection);
   });
