@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { ApiError, failureOf } from '../errors.js';
 import { isThenable } from '../maybe-async.js';
 import { requestLogger, type Logger } from '../logger.js';
+import { isIdText } from '../rooms/ids.js';
 import { bodyReader, runMiddleware } from './body.js';
 import { splitUrl } from './mount.js';
 import { operationHandlers, type HandlerDeps } from './handlers.js';
@@ -43,7 +44,7 @@ export function loggableUrl(url: string): string {
   if (!query) return path;
   const parts = query.slice(1).split('&').map((part) => {
     const at = part.indexOf('=');
-    if (/^[0-9]{1,15}$/.test(part.slice(at + 1))) return part;
+    if (isIdText(part.slice(at + 1))) return part;
     return at < 0 ? '[redacted]' : `${part.slice(0, at)}=[redacted]`;
   });
   return `${path}?${parts.join('&')}`;
