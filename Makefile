@@ -227,7 +227,7 @@ bench: build
 	ulimit -n $$(ulimit -Hn); node bench/run.mjs
 
 # Not part of `make test`: the instructions each HTTP stack spends on a request, counted by callgrind (about
-# 15 minutes). Figures that repeat within 0.5-3 %, where load tests here move by 15 % or more; not time.
+# 30 minutes). Figures that repeat within 0.5-3 %, where load tests here move by 15 % or more; not time.
 # Knobs: INSTR_WARM INSTR_REQUESTS INSTR_ROUTES INSTR_STACKS BENCH_OUT (see bench/instructions.mjs).
 bench-instructions: build $(VALGRIND)
 	node bench/instructions.mjs
