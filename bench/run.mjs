@@ -5,6 +5,7 @@
 // only once both servers are idle and the machine quiet; figures are medians, also given as ratios to the baseline.
 // Knobs: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SWEEP_SECONDS, BENCH_CONNECTIONS, BENCH_OUT, BENCH_QUICK=1 (tiny
 // loads, for the harness's own test), BENCH_ONLY=http,fanout,sweep,connections,scaleout, BENCH_FANOUT=1000x20,...,
+// BENCH_FANOUT_LOADED (the same, with another process busy half a core beside each run; empty for none),
 // BENCH_SERVER_FLAGS (Node flags for every run of our server in place of those `npm start` gives it, with a BENCH_OUT of its own).
 // The scale-out part starts a FerretDB and a Redis of its own on loopback (built or installed as
 // `make test-redis` does) and compares two instances sharing them with one instance on the same store.
@@ -41,6 +42,16 @@ const OUT = resolve(env.BENCH_OUT || DEFAULT_OUT);
 const PARTS = ['http', 'fanout', 'sweep', 'connections', 'scaleout'];
 const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : PARTS;
 for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY: unknown part "${part}" (${PARTS.join(', ')})`);
+/**
+ * The issue's fan-out targets hold on a loaded machine too: these loads run again with another process
+ * busy for MACHINE_LOAD of one core (bench/machine-load.mjs), from "go" to the results, for both servers.
+ */
+const FANOUT_LOADED = env.BENCH_FANOUT_LOADED != null
+  ? env.BENCH_FANOUT_LOADED.split(',').filter(Boolean).map((s) => s.split('x').map(Number))
+  : QUICK
+    ? [[50, 20]]
+    : [[1000, 50], [5000, 10]];
+const MACHINE_LOAD = 0.5;
 const FANOUT = env.BENCH_FANOUT
   ? env.BENCH_FANOUT.split(',').map((s) => s.split('x').map(Number))
   : QUICK
@@ -53,6 +64,8 @@ const SWEEP = QUICK ? { watchers: 50, rates: [10, 20] } : { watchers: 1000, rate
 const SATURATION_RULE = 'the highest rate that is lossless, reaches ≥ 95 % of the offered deliveries/s and keeps p99 ≤ 3× the p99 at the lowest rate';
 // The issue's targets, checked at 1,000 watchers × 20 msg/s and for the connections run.
 const TARGET = { watchers: 1000, rate: 20, p99Ratio: 1.25, cpuRatio: 1.18, connectionsRssMb: 200 };
+// Issue #15's, near saturation: on a quiet machine and on a loaded one.
+const NEAR_SATURATION_TARGET = { loads: ['1000x50', '5000x10'], p99Ratio: 1.25, cpuRatio: 1.1 };
 // The chat server's per-socket frame rate limit would otherwise refuse the publisher.
 const CHAT_ENV = { CHAT_RATE_PER_SECOND: '100000', CHAT_RATE_BURST: '100000' };
 const KINDS = ['server', 'baseline'];
@@ -319,7 +332,7 @@ async function httpBench() {
  * are then held, idle, before the server's RSS is taken once more and the run goes; `earlyMs`: when,
  * in that time, it is taken once before.
  */
-async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0, earlyMs = 0 } = {}) {
+async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0, earlyMs = 0, machineLoad = 0 } = {}) {
   // A service of several processes (instances, Redis) is charged for all of them.
   const pids = target.pids ?? [target.pid];
   const used = () => pids.map(usage).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssMb: a.rssMb + b.rssMb }));
@@ -343,12 +356,17 @@ async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0, 
       early = used();
     }
     if (settleMs > earlyMs) await sleep(settleMs - earlyMs);
+    const neighbour = machineLoad ? spawnNode(['bench/machine-load.mjs', String(machineLoad), String(seconds + 60)], { stdio: 'ignore' }) : null;
+    if (neighbour) await sleep(200); // busy by "go"
     const atGo = used();
+    const neighbourAtGo = neighbour ? usage(neighbour.pid).cpuSeconds : 0;
     const busyAtGo = machineBusySeconds();
     load.stdin.write('go\n');
     const result = await nextLine((seconds + 30) * 1000, 'results');
     const atEnd = used();
     const busy = machineBusySeconds() - busyAtGo;
+    const neighbourCpu = neighbour ? usage(neighbour.pid).cpuSeconds - neighbourAtGo : 0;
+    neighbour?.kill('SIGKILL');
     await within(exited, 10_000, 'ws-load to exit');
     const cpu = atEnd.cpuSeconds - atGo.cpuSeconds;
     return {
@@ -359,8 +377,10 @@ async function wsRun(target, watchers, rate, seconds, idlePids, { settleMs = 0, 
       connectCpuSeconds: round(connected.cpuSeconds - atStart.cpuSeconds, 2),
       serverRssMb: { before: Math.round(atStart.rssMb), connected: Math.round(connected.rssMb), heldEarly: Math.round(early.rssMb), held: Math.round(atGo.rssMb), after: Math.round(atEnd.rssMb) },
       idle: { settled: idleBefore.settled && idleAtGo.settled, machineQuiet: idleAtGo.machineQuiet, waitedMs: idleBefore.waitedMs + idleAtGo.waitedMs },
-      // Machine CPU in the window not spent by the server or ws-load (the harness's own share is small).
-      otherCpuPercent: Math.round(((busy - cpu - result.loadCpuSeconds) / (result.windowMs / 1000)) * 100),
+      // Machine CPU in the window not spent by the server, ws-load or the load put there on purpose (the
+      // harness's own share is small).
+      otherCpuPercent: Math.round(((busy - cpu - result.loadCpuSeconds - neighbourCpu) / (result.windowMs / 1000)) * 100),
+      machineLoadCpuPercent: Math.round((neighbourCpu / (result.windowMs / 1000)) * 100),
     };
   } finally {
     if (load.exitCode === null) load.kill('SIGKILL');
@@ -393,26 +413,29 @@ function medianOf(runs) {
     serverRssMb: m((r) => r.serverRssMb.after, 0),
     loadCpuPercent: m((r) => r.loadCpuPercent, 0),
     otherCpuPercent: Math.max(...runs.map((r) => r.otherCpuPercent)),
+    machineLoadCpuPercent: m((r) => r.machineLoadCpuPercent, 0),
     settled: runs.every((r) => r.idle.settled),
     runs,
   };
 }
 
+/** FANOUT on a quiet machine, then FANOUT_LOADED with MACHINE_LOAD beside each run (`loaded: true`). */
 async function fanoutBench() {
   const results = [];
-  for (const [watchers, rate] of FANOUT) {
+  const scenarios = [...FANOUT.map((load) => [load, 0]), ...FANOUT_LOADED.map((load) => [load, MACHINE_LOAD])];
+  for (const [[watchers, rate], machineLoad] of scenarios) {
     await withWsServers(async (targets, pids) => {
-      for (const kind of KINDS) await wsRun(targets[kind], watchers, rate, WARMUP_SECONDS, pids); // discarded
+      for (const kind of KINDS) await wsRun(targets[kind], watchers, rate, WARMUP_SECONDS, pids, { machineLoad }); // discarded
       const runs = { server: [], baseline: [] };
       for (let i = 0; i < ROUNDS; i++) {
         for (const kind of KINDS) {
-          runs[kind].push(await wsRun(targets[kind], watchers, rate, SECONDS, pids));
-          log(`fanout ${watchers}×${rate} ${kind} round ${i + 1}:`, JSON.stringify(runs[kind].at(-1)));
+          runs[kind].push(await wsRun(targets[kind], watchers, rate, SECONDS, pids, { machineLoad }));
+          log(`fanout ${watchers}×${rate}${machineLoad ? ' loaded' : ''} ${kind} round ${i + 1}:`, JSON.stringify(runs[kind].at(-1)));
         }
       }
       const s = medianOf(runs.server);
       const b = medianOf(runs.baseline);
-      results.push({ watchers, rate, server: s, baseline: b, p99Ratio: round(s.p99Ms / b.p99Ms, 2), cpuPerDeliveryRatio: round(s.cpuMicrosPerDelivery / b.cpuMicrosPerDelivery, 2) });
+      results.push({ watchers, rate, loaded: machineLoad > 0, server: s, baseline: b, p99Ratio: round(s.p99Ms / b.p99Ms, 2), cpuPerDeliveryRatio: round(s.cpuMicrosPerDelivery / b.cpuMicrosPerDelivery, 2) });
     });
   }
   return results;
@@ -543,8 +566,20 @@ async function connectionsBench() {
 }
 
 function targetsMet(fanout, connections) {
-  const f = fanout?.find((x) => x.watchers === TARGET.watchers && x.rate === TARGET.rate);
+  const f = fanout?.find((x) => x.watchers === TARGET.watchers && x.rate === TARGET.rate && !x.loaded);
+  const nearSaturation = (fanout ?? [])
+    .filter((x) => NEAR_SATURATION_TARGET.loads.includes(`${x.watchers}x${x.rate}`))
+    .map((x) => ({
+      watchers: x.watchers,
+      rate: x.rate,
+      loaded: x.loaded,
+      p99Ratio: x.p99Ratio,
+      p99Met: x.p99Ratio != null && x.p99Ratio <= NEAR_SATURATION_TARGET.p99Ratio,
+      cpuPerDeliveryRatio: x.cpuPerDeliveryRatio,
+      cpuMet: x.cpuPerDeliveryRatio != null && x.cpuPerDeliveryRatio <= NEAR_SATURATION_TARGET.cpuRatio,
+    }));
   return {
+    ...(nearSaturation.length && { fanoutNearSaturation: nearSaturation }),
     ...(f && {
       fanout1000x20: {
         lossless: f.server.loss === 0,
@@ -607,13 +642,26 @@ function render(r) {
       '',
       '| fan-out | | deliveries/s | loss | p50 / p99 / max ms | server CPU µs/delivery | connect CPU s | server RSS MB | load gen CPU % | p99 / CPU vs baseline |',
       '|---|---|---|---|---|---|---|---|---|---|',
-      ...fanout.flatMap((f) => [line(`${f.watchers} × ${f.rate}/s`, 'chitchat', f.server, `${f.p99Ratio} / ${f.cpuPerDeliveryRatio}`), line('', 'bare ws', f.baseline, '')]),
+      ...fanout.flatMap((f) => [
+        line(`${f.watchers} × ${f.rate}/s${f.loaded ? `, machine loaded (${f.server.machineLoadCpuPercent} / ${f.baseline.machineLoadCpuPercent} % of a core)` : ''}`, 'chitchat', f.server, `${f.p99Ratio} / ${f.cpuPerDeliveryRatio}`),
+        line('', 'bare ws', f.baseline, ''),
+      ]),
     );
     const t = targets.fanout1000x20;
     if (t) {
       rows.push(
         '',
         `Targets at ${TARGET.watchers} × ${TARGET.rate}/s: lossless ${yes(t.lossless)}; p99 ${t.p99Ratio}× the baseline's (≤ ${TARGET.p99Ratio}: ${yes(t.p99Met)}); CPU per delivery ${t.cpuPerDeliveryRatio}× (≤ ${TARGET.cpuRatio}: ${yes(t.cpuMet)}).`,
+      );
+    }
+    const near = targets.fanoutNearSaturation;
+    if (near) {
+      const { p99Ratio, cpuRatio } = NEAR_SATURATION_TARGET;
+      rows.push(
+        '',
+        `Near saturation (p99 ≤ ${p99Ratio}×, CPU per delivery ≤ ${cpuRatio}× the baseline's): ` +
+          near.map((x) => `${x.watchers} × ${x.rate}/s ${x.loaded ? 'loaded' : 'quiet'}: p99 ${x.p99Ratio}× ${yes(x.p99Met)}, CPU ${x.cpuPerDeliveryRatio}× ${yes(x.cpuMet)}`).join('; ') +
+          '.',
       );
     }
   }
