@@ -62,7 +62,7 @@ interface Results {
     }
   > &
     Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number>; idleRssLaterMb: Record<string, number> };
-  fanout: { watchers: number; rate: number; loaded: boolean; server: Side; baseline: Side; p99Ratio: number; cpuPerDeliveryRatio: number }[];
+  fanout: { watchers: number; rate: number; loaded: boolean; server: Side; baseline: Side; p99Ratio: number; roundP99Ratios: number[]; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
   connections: {
     sockets: number;
@@ -177,6 +177,7 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
         else expect(side.machineLoadCpuPercent).toBe(0);
       }
       expect(f.p99Ratio).toBeGreaterThan(0);
+      expect(f.roundP99Ratios).toEqual([f.p99Ratio]); // one round
       expect(f.cpuPerDeliveryRatio).toBeGreaterThan(0);
     }
   });
