@@ -222,6 +222,7 @@ test: check-generated lint contract-diff typecheck unit test-sdk test-package te
 # Not part of `make test`: benchmarks need the machine to themselves. Sockets need file descriptors (the
 # harness raises them again for each process it starts). Knobs, from the environment or the command line:
 # BENCH_SECONDS BENCH_ROUNDS BENCH_SWEEP_SECONDS BENCH_CONNECTIONS BENCH_OUT BENCH_QUICK BENCH_ONLY BENCH_FANOUT
+# BENCH_FANOUT_LOADED BENCH_SERVER_FLAGS
 # (defaults in bench/run.mjs; see README.md).
 bench: build
 	ulimit -n $$(ulimit -Hn); node bench/run.mjs

@@ -36,8 +36,8 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
 const STARTED = Symbol('started');
 
 /**
- * The URL as the request log shows it: each query value replaced unless it is a number, and so is a part
- * with no `=`, which a client may have put a token in whole (`/chats?eyJ...`).
+ * The URL as the request log shows it: each query value replaced unless it is a number as ids and cursors
+ * are (isIdText), and so is a part with no `=`, which a client may have put a token in whole (`/chats?eyJ...`).
  */
 export function loggableUrl(url: string): string {
   const { path, query } = splitUrl(url);

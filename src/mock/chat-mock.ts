@@ -12,6 +12,7 @@ import { errorBody, errorResponseText } from '../contract/error-body.js';
 import { fieldOf, firstError } from '../contract/validation-errors.js';
 import { ApiError, failureOf } from '../errors.js';
 import { needsToken } from '../rooms/access.js';
+import { isIdText } from '../rooms/ids.js';
 import { foldName } from '../rooms/names.js';
 import type { Visibility } from '../store/store.js';
 
@@ -161,7 +162,7 @@ export async function startChatMock(options: ChatMockOptions = {}): Promise<Chat
   /** Admits an upgrade to a room of the examples; private and hidden rooms need the example token. */
   function admit(req: IncomingMessage): MockRoom {
     const key = roomIdOf(req.url);
-    const room = rooms.get(/^[0-9]+$/.test(key) ? key : foldName(key));
+    const room = rooms.get(isIdText(key) ? key : foldName(key));
     if (!room) throw new ApiError(101);
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     if (offered[0]) protocols.set(req, offered[0]);

@@ -64,6 +64,7 @@ interface Results {
     Record<'issueToken', { server: HttpSummary }> & { idleRssMb: Record<string, number>; idleRssLaterMb: Record<string, number> };
   fanout: { watchers: number; rate: number; loaded: boolean; server: Side; baseline: Side; p99Ratio: number; roundP99Ratios: number[]; cpuPerDeliveryRatio: number }[];
   sweep: { watchers: number; rule: string; server: SweepSide; baseline: SweepSide };
+  targets: { fanoutNearSaturation: { watchers: number; rate: number; loaded: boolean; p99Ratio: number; p99Met: boolean; cpuMet: boolean }[] };
   connections: {
     sockets: number;
     connectMs: number;
@@ -180,6 +181,15 @@ describe('bench/run.mjs (BENCH_QUICK=1)', () => {
       expect(f.roundP99Ratios).toEqual([f.p99Ratio]); // one round
       expect(f.cpuPerDeliveryRatio).toBeGreaterThan(0);
     }
+    // The near-saturation verdicts, here on the quick load: one for the quiet run and one for the loaded one.
+    const near = results.targets.fanoutNearSaturation;
+    expect(near.map((x) => [x.watchers, x.rate, x.loaded])).toEqual([[50, 20, false], [50, 20, true]]);
+    for (const [x, f] of near.map((x, i) => [x, results.fanout[i]!] as const)) {
+      expect(x.p99Ratio).toBe(f.p99Ratio);
+      expect(x.p99Met).toBe(f.p99Ratio <= 1.25);
+      expect(x.cpuMet).toBe(f.cpuPerDeliveryRatio <= 1.1);
+    }
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toMatch(/Near saturation \(p99 ≤ 1\.25×, CPU per delivery ≤ 1\.1× the baseline's\): 50 × 20\/s quiet: p99 [0-9.]+× (yes|\*\*no\*\*), CPU [0-9.]+× (yes|\*\*no\*\*).*; 50 × 20\/s loaded: /);
   });
 
   it('sweeps rates for both and reports a saturation entry for each, with its rule', () => {
