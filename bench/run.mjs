@@ -45,7 +45,7 @@ const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : PARTS;
 for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY: unknown part "${part}" (${PARTS.join(', ')})`);
 /**
  * The issue's fan-out targets hold on a loaded machine too: these loads run again with another process
- * busy for MACHINE_LOAD of one core (bench/machine-load.mjs), from "go" to the results, for both servers.
+ * busy MACHINE_LOAD of every 10 ms (bench/machine-load.mjs), from "go" to the results, for both servers.
  */
 const FANOUT_LOADED = env.BENCH_FANOUT_LOADED != null
   ? env.BENCH_FANOUT_LOADED.split(',').filter(Boolean).map((s) => s.split('x').map(Number))
@@ -443,7 +443,7 @@ async function fanoutBench() {
       }
       const s = medianOf(runs.server);
       const b = medianOf(runs.baseline);
-      // Near saturation p99 moves by a third from run to run for either server: the rounds' ratios show how far.
+      // Near saturation p99 moves a great deal from run to run for either server: the rounds' ratios show how far.
       const roundP99Ratios = runs.server.map((x, i) => round(x.p99Ms / runs.baseline[i].p99Ms, 2));
       results.push({ watchers, rate, loaded: machineLoad > 0, server: s, baseline: b, p99Ratio: round(s.p99Ms / b.p99Ms, 2), roundP99Ratios, cpuPerDeliveryRatio: round(s.cpuMicrosPerDelivery / b.cpuMicrosPerDelivery, 2) });
     });
