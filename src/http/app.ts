@@ -50,7 +50,7 @@ export function loggableUrl(url: string): string {
   return `${path}?${parts.join('&')}`;
 }
 
-/** Body reading failures (raw-body's and body.ts's), by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
+/** Body reading failures (body.ts's, typed as raw-body and body-parser type theirs), by their `type`, as codes of the spec's catalog; other client-side ones are 103. */
 const BODY_ERRORS: Record<string, ApiError> = {
   'entity.too.large': new ApiError(603),
   'charset.unsupported': new ApiError(604, 'Content-Type'),

@@ -50,6 +50,14 @@ describe('look-alike titles', () => {
     expect((await fetch(`${server.url}/chats/${encodeURIComponent('Broken ok')}`)).status).toBe(404);
   });
 
+  it('keeps a U+FFFD the client sent as UTF-8 (EF BF BD) in a description: only undecodable bytes are refused', async () => {
+    const body = Buffer.from(JSON.stringify({ title: 'Sent replacement', description: 'what \ufffd stands for', visibility: 'public' }));
+    expect(body.includes(Buffer.from([0xef, 0xbf, 0xbd]))).toBe(true);
+    const response = await fetch(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { description: string }).description).toBe('what \ufffd stands for');
+  });
+
   it('refuses a lone surrogate in a description (105), which the stores would keep differently', async () => {
     const response = await server.requestDirect('POST', '/chats', json({ title: 'Lone surrogate', description: 'half \ud83d of a smile', visibility: 'public' }));
     expect([response.status, await errorOf(response)]).toMatchObject([400, { code: 105, field: 'description' }]);
