@@ -88,6 +88,8 @@ describe('npm start at LOG_LEVEL=warn', () => {
       const line = JSON.parse(server.output().split('\n').find((l) => l.includes('"msg":"request aborted"'))!);
       expect(line).toMatchObject({ level: 40, req: { method: 'POST', url: '/chats' } });
       expect(server.output()).not.toContain('request completed');
+      // Nothing failed: a client going mid-body is no error of the server's.
+      expect(server.output()).not.toContain('"level":50');
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
