@@ -167,7 +167,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
 
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     const bodyError = err as { type?: string; status?: number };
-    // The client went away, or the read timeout answered it already (408): nothing more to say.
+    // The client went away before its body was read: nothing more to say, and nobody to say it to.
     if (bodyError.type === 'request.aborted') return void res.destroy();
     if (res.headersSent) {
       logger.error({ err, req: { method: req.method, url: loggableUrl(req.url ?? '/') } }, 'failed after the response started');

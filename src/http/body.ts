@@ -162,11 +162,15 @@ function readBytes<T>(req: IncomingMessage, limit: number, read: (bytes: Buffer)
         reject(err);
       }
     });
-    // Every request closes, after its 'end' if it had one: an error (its stack) is made only for one that did
-    // not. Without an 'error' listener, Node ends an aborted request with 'close' alone.
+    // A request that closes before its end is one its client left. Without an 'error' listener Node emits
+    // none for it, only 'aborted' and 'close'. The error (and its stack) is made only then, not at every
+    // request's close. A request still arriving when the read timeout's 408 is sent gets neither 'end' nor
+    // 'close': its promise is left to the collector with it, and nothing is owed.
     req.on('close', () => {
       if (!ended) reject(bodyError(400, 'request.aborted', 'request aborted'));
     });
+    // A 'data' listener does not restart a request a host's middleware paused (or unpiped): it is read here now.
+    req.resume();
   });
 }
 

@@ -226,6 +226,19 @@ describe('the service mounted at /chat in an express app (createChitChatExpress)
       expect(await invalid.json()).toMatchObject({ error: { code: 105, field: 'title' } });
     }));
 
+  const pausing: express.RequestHandler = (req, _res, next) => {
+    req.pause();
+    next();
+  };
+  it('reads a body a host middleware left paused, and refuses one over the limit (413) rather than wait', () =>
+    behindHostParsers([pausing], async (chats) => {
+      const created = await post(chats, { title: 'Paused by the host', visibility: 'public' });
+      expect(created.status).toBe(201);
+      const big = await post(chats, { title: 'Too big', visibility: 'public', description: 'x'.repeat(configAt('/chat').bodyLimitBytes) });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ error: { code: 603 } });
+    }));
+
   // express 4's urlencoded({ extended: false }) parses with node:querystring: fields in an object without a prototype.
   const querystringFields: express.RequestHandler = (req, _res, next) => {
     req.body = parseQuerystring(String(req.body));

@@ -42,10 +42,14 @@ describe('look-alike titles', () => {
   });
 
   it('refuses a body that is not UTF-8 (103) instead of storing U+FFFD in its place', async () => {
+    // Bytes no UTF-8 has, an overlong form, an encoded surrogate, past U+10FFFF, a sequence cut short.
+    const broken = [[0xff, 0xfe], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]];
     for (const type of ['application/json', 'text/plain']) {
-      const body = Buffer.concat([Buffer.from('{"title":"Broken ok","description":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","visibility":"public"}')]);
-      const response = await fetch(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': type }, body });
-      expect([type, response.status, (await errorOf(response)).code]).toEqual([type, 400, 103]);
+      for (const bytes of broken) {
+        const body = Buffer.concat([Buffer.from('{"title":"Broken ok","description":"'), Buffer.from(bytes), Buffer.from('","visibility":"public"}')]);
+        const response = await fetch(`${server.url}/chats`, { method: 'POST', headers: { 'content-type': type }, body });
+        expect([type, bytes, response.status, (await errorOf(response)).code]).toEqual([type, bytes, 400, 103]);
+      }
     }
     expect((await fetch(`${server.url}/chats/${encodeURIComponent('Broken ok')}`)).status).toBe(404);
   });
